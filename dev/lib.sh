@@ -1,0 +1,115 @@
+# Shared set-up for dev/test and dev/demo: find Odoo 18, run a private PostgreSQL 15,
+# and put this repository on an addons path under the name account_octopus.
+# Sourced, not executed.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+PG_VERSION=15
+
+die() { printf '\n\033[1;31mERROR:\033[0m %s\n\n' "$*" >&2; exit 1; }
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# Odoo 18 from the Python environment, or from a source tree named by ODOO_PATH.
+find_odoo() {
+    if [ -n "${ODOO_PATH:-}" ]; then
+        [ -d "$ODOO_PATH/odoo" ] || die "ODOO_PATH=$ODOO_PATH does not hold an Odoo source tree (no odoo/ folder in it)."
+        export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
+    fi
+    local version
+    if ! version=$("$PYTHON" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null); then
+        die "Odoo 18 is not importable from $PYTHON.
+    Install Odoo 18 the usual way (https://www.odoo.com/documentation/18.0/administration/on_premise/source.html),
+    then either install it into this Python (pip install -e <odoo-18-source>) or run:
+        ODOO_PATH=/path/to/odoo-18-source $0
+    The Odoo tests are never skipped: without Odoo this command fails."
+    fi
+    [ "$version" = "18" ] || die "Found Odoo $version; account_octopus needs Odoo 18."
+    ODOO_ROOT=$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))')
+    ODOO_ADDONS="$ODOO_ROOT/odoo/addons"
+    [ -d "$ODOO_ROOT/addons/account" ] && ODOO_ADDONS="$ODOO_ROOT/addons,$ODOO_ADDONS"
+    "$PYTHON" -c 'import odoo.addons' >/dev/null
+}
+
+install_python_requirements() {
+    if ! "$PYTHON" -c 'import requests, pytest, pytest_odoo, freezegun' 2>/dev/null \
+        || ! command -v pylint >/dev/null 2>&1 || ! "$PYTHON" -c 'import pylint_odoo' 2>/dev/null; then
+        say "Installing Python requirements (requirements.txt)"
+        "$PYTHON" -m pip install -q -r "$REPO/requirements.txt" >"${TMPDIR:-/tmp}/account_octopus_pip.log" 2>&1 \
+            || { cat "${TMPDIR:-/tmp}/account_octopus_pip.log"; die "pip install -r requirements.txt failed"; }
+    fi
+}
+
+apt_install() {  # apt_install <command-or-path> <debian-package>...
+    local probe=$1; shift
+    command -v "$probe" >/dev/null 2>&1 || [ -e "$probe" ] && return 0
+    [ "$(id -u)" = 0 ] || die "$probe is missing; install the Debian package(s) $* (needs root)."
+    say "Installing Debian package(s): $*"
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+free_port() {
+    "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts a throw-away PostgreSQL server owned by the unprivileged "postgres" user (PostgreSQL
+# refuses to run as root). Sets PGHOST, PGPORT, PGUSER for the rest of the script.
+start_postgres() {
+    local workdir=$1
+    apt_install "/usr/lib/postgresql/$PG_VERSION/bin/postgres" "postgresql-$PG_VERSION"
+    local bin="/usr/lib/postgresql/$PG_VERSION/bin"
+    PG_BIN=$bin
+    PG_DIR="$workdir/pgdata"
+    PG_RUN_AS=()
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
+        PG_RUN_AS=(runuser -u postgres --)
+    fi
+    mkdir -p "$PG_DIR" "$workdir/pgsock" "$workdir/pglog"
+    if [ "$(id -u)" = 0 ]; then chown -R postgres "$workdir/pgsock" "$workdir/pglog" "$PG_DIR"; chmod 755 "$workdir"; fi
+    PGPORT=${PGPORT_FORCE:-$(free_port)}
+    "${PG_RUN_AS[@]}" "$bin/initdb" -D "$PG_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$workdir/initdb.log" 2>&1 \
+        || { cat "$workdir/initdb.log"; die "initdb failed"; }
+    "${PG_RUN_AS[@]}" "$bin/pg_ctl" -D "$PG_DIR" -l "$workdir/pglog/postgres.log" -w -t 60 \
+        -o "-p $PGPORT -k $workdir/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null || { cat "$workdir/pglog/postgres.log"; die "PostgreSQL did not start"; }
+    export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
+    "$bin/psql" -q -U postgres -d postgres -c "CREATE ROLE odoo LOGIN CREATEDB" >/dev/null
+    say "PostgreSQL $PG_VERSION on 127.0.0.1:$PGPORT (data in $PG_DIR)"
+}
+
+stop_postgres() {
+    [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ] || return 0
+    "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# The clone's folder is not called account_octopus: link it under that name.
+make_addons_path() {
+    local workdir=$1
+    mkdir -p "$workdir/addons"
+    ln -sfn "$REPO" "$workdir/addons/account_octopus"
+    ADDONS_PATH="$ODOO_ADDONS,$workdir/addons"
+}
+
+write_odoo_config() {  # write_odoo_config <file> <db>
+    cat >"$1" <<EOF
+[options]
+addons_path = $ADDONS_PATH
+db_host = 127.0.0.1
+db_port = $PGPORT
+db_user = odoo
+db_password = False
+db_name = $2
+dbfilter = ^$2\$
+data_dir = $(dirname "$1")/odoo-data
+list_db = False
+without_demo = True
+EOF
+}
+
+odoo_cli() {  # odoo_cli <config> <args...>
+    local conf=$1; shift
+    "$PYTHON" -m odoo -c "$conf" "$@"
+}

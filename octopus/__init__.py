@@ -1,0 +1,6 @@
+"""Octopus REST API client, typed errors, daily limits and VAT helpers (no Odoo import)."""
+from . import errors, limits, vat
+from .client import DossierApi, OctopusClient
+from .tokens import MemoryTokenStore
+
+__all__ = ["DossierApi", "MemoryTokenStore", "OctopusClient", "errors", "limits", "vat"]

@@ -1,0 +1,264 @@
+"""Buy/sell and financial/miscellaneous booking rules: shape, the validation order of ref §6.4,
+numbering per (bookyear, journal), storage, and the reads built on what was stored."""
+import base64
+import binascii
+import copy
+import datetime
+import re
+from dataclasses import dataclass
+
+from . import relations
+from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found, refused
+from .model import Booking
+
+LOCK_MESSAGE = "Journal either closed or open by other user"
+FLOAT_FIELDS = ("amount", "exchangeRate", "baseAmount", "vatAmount", "vatRecupPercentage")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AMOUNT_TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the two booking families."""
+    wrapper: str  # key of the booking inside the POST body
+    required: tuple
+    dates: tuple
+    journal_types: str
+    financial: bool
+
+    def illegal_nr(self, dossier_id, last, new):
+        # The two recorded texts differ (ref §5.1); both are reproduced verbatim.
+        if self.financial:
+            return (f"Unable to insert booking in dossier {dossier_id}.  "
+                    f"Illegal document sequence nr.  Last Document : {last}")
+        return (f"Unable to insert booking in dossier {dossier_id}.  Illegal document seq Nr.  "
+                f"Last Document = {last}.  New Document = {new}. ")
+
+
+BUYSELL = Kind("buySellBookingServiceData",
+               ("amount", "bookyearKey", "bookyearPeriodeNr", "currencyCode", "documentDate",
+                "documentSequenceNr", "exchangeRate", "expiryDate", "journalKey",
+                "relationIdentificationServiceData"),
+               ("documentDate", "expiryDate"), "AV", False)
+FINANCIAL = Kind("financialDiversBookingServiceData",
+                 ("bookyearKey", "bookyearPeriodeNr", "documentDate", "documentSequenceNr",
+                  "exchangeRate", "journalKey"),
+                 ("documentDate",), "FD", True)
+
+
+def insert(kind, dossier, payload, now, lock_code):
+    """POST: -> the stored Booking. `payload` is the wrapped request body."""
+    if not isinstance(payload, dict):
+        raise bad_params()
+    data = _shaped(kind, payload.get(kind.wrapper))
+    attachments = decode_attachments(payload.get("attachments"))
+    bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
+    nr = data["documentSequenceNr"]
+    if nr != journal.last_nr + 1:
+        raise refused(-13, "The document number is invalid: it must follow on the last document "
+                           "number of the journal.", kind.illegal_nr(dossier.id, journal.last_nr, nr))
+    _check_content(kind, dossier, data)
+    journal.last_nr = nr
+    booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api")
+    dossier.bookings[(bookyear.id, journal.key, nr)] = booking
+    return booking
+
+
+def update(kind, dossier, data, now, lock_code):
+    """PUT with the bare booking: replaces the stored content, keeps the attachments."""
+    data = _shaped(kind, data)
+    bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
+    booking = find(dossier, bookyear.id, journal.key, data["documentSequenceNr"], kind.financial)
+    _check_content(kind, dossier, data)
+    booking.data, booking.modified = data, now
+
+
+def find(dossier, bookyear_id, journal_key, nr, financial):
+    booking = dossier.bookings.get((bookyear_id, journal_key, nr))
+    if booking is None or booking.financial != financial:
+        raise not_found(-34, "Booking not found")
+    return booking
+
+
+def modified_since(dossier, bookyear_id, journal_key, since, financial):
+    """Bookings changed at or after `since` (epoch); bookyear_id -1 = every bookyear."""
+    found = sorted((b for b in dossier.bookings.values()
+                    if b.financial == financial and b.modified >= since
+                    and bookyear_id in (-1, b.bookyear_id)
+                    and journal_key in (None, b.journal_key)),
+                   key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr))
+    if not found:
+        raise not_found(-33, "No bookings found")
+    return [copy.deepcopy(b.data) for b in found]
+
+
+def decode_attachments(attachments):
+    """AttachementData list -> [{"fileName", "data": bytes}]; bad base64 fails like a bad date."""
+    if attachments is None:
+        return []
+    if not isinstance(attachments, list):
+        raise ApiError(500, INVALID_ELEMENTS)
+    return [decode_attachment(a) for a in attachments]
+
+
+def decode_attachment(attachment):
+    if not isinstance(attachment, dict) or not isinstance(attachment.get("fileName"), str) \
+            or not isinstance(attachment.get("fileData"), str):
+        raise ApiError(500, INVALID_ELEMENTS)
+    try:
+        data = base64.b64decode(attachment["fileData"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(500, INVALID_ELEMENTS) from None
+    return {"fileName": attachment["fileName"], "data": data}
+
+
+def typed_in_octopus(dossier, bookyear, journal, today, now):
+    """A booking an accountant typed in Octopus itself: takes the next number, ignores locks."""
+    period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]),
+                  bookyear.periods[-1])
+    date = today if period["startDate"] <= today <= period["endDate"] else period["endDate"]
+    nr = journal.last_nr + 1
+    data = {"bookyearKey": {"id": bookyear.id}, "bookyearPeriodeNr": period["bookyearPeriod"],
+            "comment": "Typed in Octopus", "documentDate": date, "documentSequenceNr": nr,
+            "exchangeRate": 1.0, "journalKey": journal.key}
+    accounts = sorted(dossier.accounts)
+    if journal.kind in "AV":
+        data.update(_typed_buysell_content(dossier, journal.kind, accounts))
+        data["expiryDate"] = date
+    else:
+        data["bookingLines"] = [{"accountKey": accounts[0], "amount": 100.0, "type": "A"}]
+        if journal.kind == "D":
+            data["bookingLines"].append({"accountKey": accounts[-1], "amount": -100.0, "type": "A"})
+    journal.last_nr = nr
+    booking = Booking(bookyear.id, journal.key, nr, data, [], now, "octopus")
+    dossier.bookings[(bookyear.id, journal.key, nr)] = booking
+    return booking
+
+
+def _typed_buysell_content(dossier, kind, accounts):
+    role, prefix, vat_type = ("client", "7", 2) if kind == "V" else ("supplier", "6", 1)
+    relation = next((r for r in dossier.relations if r.get(role)), dossier.relations[0])
+    account = next((a for a in accounts if str(a).startswith(prefix)), accounts[0])
+    code = next((c for c in dossier.vatcodes.values() if c.get("type") == vat_type),
+                next(iter(dossier.vatcodes.values())))
+    vat = round(code["basePercentage"], 2)
+    return {"amount": 100.0 + vat, "currencyCode": "EUR",
+            "relationIdentificationServiceData": copy.deepcopy(
+                relation["relationIdentificationServiceData"]),
+            "bookingLines": [{"accountKey": account, "baseAmount": 100.0, "comment": "Typed in Octopus",
+                              "vatAmount": vat, "vatCodeKey": code["code"]}]}
+
+
+def _shaped(kind, data):
+    """Deserialisation: missing required fields -> 400, wrongly typed values -> 500 (ref §4.6)."""
+    if not isinstance(data, dict) or any(data.get(name) is None for name in kind.required):
+        raise bad_params()
+    data = copy.deepcopy(data)
+    lines = data.setdefault("bookingLines", [])
+    well_formed = (
+        isinstance(data["bookyearKey"], dict) and _is_int(data["bookyearKey"].get("id"))
+        and isinstance(data["journalKey"], str)
+        and _is_int(data["documentSequenceNr"]) and _is_int(data["bookyearPeriodeNr"])
+        and all(_is_date(data.get(name)) for name in kind.dates)
+        and isinstance(data.get("relationIdentificationServiceData") or {}, dict)
+        and isinstance(lines, list) and all(isinstance(line, dict) for line in lines)
+        and all(_is_number(item[name]) for item in [data, *lines] for name in FLOAT_FIELDS
+                if item.get(name) is not None)
+    )
+    if not well_formed:
+        raise ApiError(500, INVALID_ELEMENTS)
+    if kind.financial and any(line.get("amount") is None or line.get("type") is None
+                              for line in lines):
+        raise bad_params()
+    for item in [data, *lines]:
+        for name in FLOAT_FIELDS:
+            if item.get(name) is not None:
+                item[name] = float(item[name])
+    return data
+
+
+def _writable_journal(kind, dossier, data, lock_code):
+    """Journal and period checks, in the order of ref §6.4."""
+    bookyear = dossier.bookyears.get(data["bookyearKey"]["id"])
+    if bookyear is None:
+        raise refused(-9, "Unknown bookyear")
+    journal = bookyear.journals.get(data["journalKey"])
+    if journal is None:
+        raise refused(-10, f"Unknown journal {data['journalKey']}")
+    if journal.kind not in kind.journal_types:
+        raise refused(-38, f"Journal {journal.key} cannot hold this kind of booking")
+    if journal.kind == "V" and journal.insertion_type != 1:
+        raise refused(-29, f"Journal {journal.key} is set up for invoices, not bookings")
+    if journal.closed:
+        raise ApiError(403, f"Journal {journal.key} is closed", -11, LOCK_MESSAGE)
+    if journal.locked:
+        raise ApiError(403, f"Journal {journal.key} is open by another user", lock_code, LOCK_MESSAGE)
+    if bookyear.closed:
+        raise ApiError(403, f"Bookyear {bookyear.description} is closed", -11, LOCK_MESSAGE)
+    period = data["bookyearPeriodeNr"]
+    if period not in bookyear.period_numbers():
+        raise refused(-14, "Bookyear period unknown",
+                      f"Unable to insert booking in dossier {dossier.id}.  Bookyear period unknown")
+    if period <= max(journal.closed_period, journal.protected_period):
+        raise refused(-15, "Bookyear period protected",
+                      f"Unable to insert booking in dossier {dossier.id}.  Bookyear period {period} "
+                      f"is protected or closed in journal {journal.key}")
+    return bookyear, journal
+
+
+def _check_content(kind, dossier, data):
+    if kind.financial:
+        _check_financial_lines(dossier, data["bookingLines"])
+        return
+    if relations.find(dossier.relations, data["relationIdentificationServiceData"]) is None:
+        raise refused(-16, "Unknown relation")
+    lines = data["bookingLines"]
+    for line in lines:
+        if line.get("accountKey") not in dossier.accounts:
+            raise refused(-21, f"Unknown account {line.get('accountKey')}")
+    for line in lines:
+        if line.get("vatCodeKey") not in dossier.vatcodes:
+            raise refused(-22, f"Unknown VAT code {line.get('vatCodeKey')}")
+    amounts = [(line.get("baseAmount") or 0.0, line.get("vatAmount") or 0.0) for line in lines]
+    if any(base * vat < 0 for base, vat in amounts):
+        raise refused(-23, "Base amount and VAT amount of a booking line have a different sign")
+    total = sum(base + vat for base, vat in amounts)
+    # A credit note has a negative total and positive lines (ref §5.2).
+    expected = -total if data["amount"] < 0 else total
+    if (data["amount"] < 0 and total <= 0) or abs(data["amount"] - expected) > AMOUNT_TOLERANCE:
+        raise refused(-23, f"Amount {data['amount']:.2f} does not match the booking lines "
+                           f"(base + VAT = {total:.2f})")
+
+
+def _check_financial_lines(dossier, lines):
+    for line in lines:
+        kind = line.get("type")
+        if kind == "A":
+            if line.get("accountKey") not in dossier.accounts:
+                raise refused(-21, f"Unknown account {line.get('accountKey')}")
+        elif kind in ("C", "S"):
+            ident = {"externalRelationId": line.get("externalRelationId") or 0}
+            if line.get("relationId"):
+                ident["relationKey"] = {"id": line["relationId"]}
+            if relations.find(dossier.relations, ident) is None:
+                raise refused(-16, "Unknown relation")
+        else:
+            raise refused(-25, f"Unknown financial line type {kind!r}")
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_date(value):
+    if not isinstance(value, str) or not DATE_RE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

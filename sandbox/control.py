@@ -1,0 +1,175 @@
+"""The control surface under /_sandbox/ (ARCHITECTURE.md §1): JSON in and out, plus an HTML page."""
+import base64
+import json
+import re
+from pathlib import Path
+
+from .reply import Reply
+
+PAGE = Path(__file__).parent / "page.html"
+RECENT_BOOKINGS = 20
+CONFIG_KEYS = ("lock_error_code", "created_body", "timeout_seconds")
+
+
+def handle(state, method, path, query, body):
+    """-> Reply; a bad control request gets 400 {"error": ...}."""
+    path = path.rstrip("/") or "/"
+    try:
+        data = json.loads(body) if body else {}
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        for (route_method, pattern), action in ROUTES.items():
+            found = re.fullmatch(pattern, path)
+            if found and route_method == method:
+                return action(state, data, *(int(g) for g in found.groups()))
+    except (ValueError, KeyError, TypeError) as error:
+        return Reply(400, {"error": str(error)})
+    return Reply(404, {"error": f"no control {method} {path}"})
+
+
+def _page(state, data):
+    return Reply(200, PAGE.read_text(encoding="utf-8"), "text/html; charset=utf-8")
+
+
+def _ok(**extra):
+    return Reply(200, dict(extra, ok=True))
+
+
+def _journal_args(data):
+    return data["dossier"], data.get("journal"), data.get("bookyear")
+
+
+def _reset(state, data):
+    state.reset(data.get("seed"))
+    return _ok()
+
+
+def _lock(state, data):
+    state.lock(*_journal_args(data))
+    return _ok()
+
+
+def _unlock(state, data):
+    state.unlock(*_journal_args(data))
+    return _ok()
+
+
+def _close(state, data):
+    state.close(data["dossier"], data["bookyear"], data.get("journal"))
+    return _ok()
+
+
+def _protect_period(state, data):
+    state.protect_period(data["dossier"], data["bookyear"], data.get("journal"), data["period"],
+                         closed=bool(data.get("closed", False)))
+    return _ok()
+
+
+def _faults(state, data):
+    state.inject_fault(data["kind"], int(data.get("count", 1)), data.get("path"))
+    return _ok(pending=state.pending_faults())
+
+
+def _pending_faults(state, data):
+    return _ok(pending=state.pending_faults())
+
+
+def _latency(state, data):
+    state.latency_ms = int(data["ms"])
+    return _ok()
+
+
+def _expire_tokens(state, data):
+    state.expire_tokens()
+    return _ok()
+
+
+def _advance(state, data):
+    state.advance(float(data["seconds"]))
+    return _ok()
+
+
+def _calls(state, data):
+    with state.mutex:
+        return _ok(call_counts=dict(state.call_counts),
+                   calls_by_dossier={str(k): dict(v) for k, v in state.calls_by_dossier.items()})
+
+
+def _limits(state, data):
+    with state.mutex:
+        if "enforce" in data:
+            state.enforce_limits = bool(data["enforce"])
+        for operation, calls in (data.get("limits") or {}).items():
+            state.set_limit(operation, int(calls))
+        return _ok(enforce=state.enforce_limits, limits=dict(state.limits))
+
+
+def _config(state, data):
+    with state.mutex:
+        if "lock_error_code" in data:
+            if data["lock_error_code"] not in (-12, -11):
+                raise ValueError("lock_error_code must be -12 or -11")
+            state.lock_error_code = data["lock_error_code"]
+        if "created_body" in data:
+            state.created_body = bool(data["created_body"])
+        if "timeout_seconds" in data:
+            state.timeout_seconds = float(data["timeout_seconds"])
+        return _ok(**{key: getattr(state, key) for key in CONFIG_KEYS})
+
+
+def _bookings(state, data, dossier_id):
+    return _ok(bookings=[_wire(r) for r in state.bookings(dossier_id)],
+               financialBookings=[_wire(r) for r in state.financial_bookings(dossier_id)])
+
+
+def _book_directly(state, data, dossier_id):
+    return _ok(booking=_wire(state.book_directly(dossier_id, data["bookyear"], data["journal"])))
+
+
+def _overview(state, data):
+    """Everything the HTML page shows."""
+    with state.mutex:
+        dossiers = [{
+            "id": d.id, "description": d.info["dossierDescription"], "vatNr": d.info["vatNr"],
+            "disabled": d.disabled,
+            "bookyears": [{
+                "id": b.id, "description": b.description, "closed": b.closed,
+                "journals": [{"key": j.key, "name": j.name, "last": j.last_nr, "closed": j.closed,
+                              "locked": j.locked, "protectedPeriod": j.protected_period,
+                              "closedPeriod": j.closed_period} for j in b.journals.values()],
+            } for b in d.bookyears.values()],
+        } for d in state.dossiers.values()]
+        recent = sorted(((d.id, b) for d in state.dossiers.values() for b in d.bookings.values()),
+                        key=lambda pair: pair[1].modified, reverse=True)[:RECENT_BOOKINGS]
+        return _ok(now=state.today(), dossiers=dossiers, faults=state.pending_faults(),
+                   bookings=[dict(_wire(state.record(b)), dossier=dossier_id)
+                             for dossier_id, b in recent])
+
+
+def _wire(record):
+    """A booking record with its attachment bytes as base64, for JSON."""
+    return dict(record, attachments=[
+        {"fileName": a["fileName"], "fileData": base64.b64encode(a["data"]).decode(),
+         "size": len(a["data"])} for a in record["attachments"]])
+
+
+ROUTES = {
+    ("GET", "/_sandbox"): _page,
+    ("GET", "/_sandbox/overview"): _overview,
+    ("POST", "/_sandbox/reset"): _reset,
+    ("POST", "/_sandbox/lock"): _lock,
+    ("POST", "/_sandbox/unlock"): _unlock,
+    ("POST", "/_sandbox/close"): _close,
+    ("POST", "/_sandbox/protect-period"): _protect_period,
+    ("POST", "/_sandbox/faults"): _faults,
+    ("GET", "/_sandbox/faults"): _pending_faults,
+    ("POST", "/_sandbox/latency"): _latency,
+    ("POST", "/_sandbox/expire-tokens"): _expire_tokens,
+    ("POST", "/_sandbox/advance"): _advance,
+    ("GET", "/_sandbox/calls"): _calls,
+    ("POST", "/_sandbox/limits"): _limits,
+    ("GET", "/_sandbox/config"): _config,
+    ("POST", "/_sandbox/config"): _config,
+    ("GET", r"/_sandbox/dossiers/(\d+)/bookings"): _bookings,
+    ("POST", r"/_sandbox/dossiers/(\d+)/book-directly"): _book_directly,
+}

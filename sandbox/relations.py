@@ -1,0 +1,92 @@
+"""Relation search and upsert rules (ref §4.5, §5.3)."""
+import copy
+
+# What Octopus fills in on create (ref §4.5, recorded 201 answer).
+RELATION_DEFAULTS = {
+    "active": True, "client": False, "corporationType": 0, "country": "",
+    "defaultBookingAccountClient": 0, "defaultBookingAccountSupplier": 0, "email": "",
+    "expirationDays": 30, "expirationType": 2, "factLanguage": 0, "fax": "",
+    "financialDiscount": False, "mobile": "", "sddActive": False, "sddMandateType": 0,
+    "sddSeqtype": 0, "supplier": False, "supplierPaymentMethod": 0, "telephone": "", "url": "",
+    "vatNr": "", "vatType": 0,
+}
+FILTERS = ("relationId", "extRelationId", "name", "vatNr")
+
+
+def normalize_vat(value):
+    """Octopus' own vatNr matching is undocumented (ref §7.8): ignore dots, spaces, case."""
+    return "".join((value or "").split()).replace(".", "").upper()
+
+
+def relation_id(relation):
+    return relation["relationIdentificationServiceData"]["relationKey"]["id"]
+
+
+def external_id(relation):
+    return relation["relationIdentificationServiceData"].get("externalRelationId", 0)
+
+
+def new_relation(data, new_id):
+    """A stored relation from sent data: defaults first, then what was sent, then the new key."""
+    relation = copy.deepcopy(RELATION_DEFAULTS)
+    relation.update(copy.deepcopy(data))
+    ident = dict(relation.get("relationIdentificationServiceData") or {})
+    ident["relationKey"] = {"id": new_id}
+    ident.setdefault("externalRelationId", 0)
+    relation["relationIdentificationServiceData"] = ident
+    return relation
+
+
+def search(relations, filters):
+    """Unfiltered: active relations only. Filtered: any relation matching at least one filter."""
+    if not filters:
+        return [r for r in relations if r.get("active", True)]
+
+    def matches(relation):
+        if "relationId" in filters and relation_id(relation) == filters["relationId"]:
+            return True
+        if "extRelationId" in filters and external_id(relation) == filters["extRelationId"]:
+            return True
+        if "name" in filters and filters["name"].lower() in (relation.get("name") or "").lower():
+            return True
+        if "vatNr" in filters and normalize_vat(filters["vatNr"]) and \
+                normalize_vat(relation.get("vatNr")) == normalize_vat(filters["vatNr"]):
+            return True
+        return False
+    return [r for r in relations if matches(r)]
+
+
+def find(relations, ident):
+    """The relation a RelationIdentificationServiceData points at: relationKey first, then
+    externalRelationId (0 means none)."""
+    ident = ident or {}
+    key = (ident.get("relationKey") or {}).get("id")
+    if key is not None:
+        for relation in relations:
+            if relation_id(relation) == key:
+                return relation
+    ext = ident.get("externalRelationId") or 0
+    if ext:
+        for relation in relations:
+            if external_id(relation) == ext:
+                return relation
+    return None
+
+
+def upsert(dossier, data):
+    """Merge into the relation found by key / external id (-> None, i.e. 204) or create one
+    (-> the stored relation, i.e. 201)."""
+    existing = find(dossier.relations, data.get("relationIdentificationServiceData"))
+    if existing is None:
+        new_id = max((relation_id(r) for r in dossier.relations), default=0) + 1
+        relation = new_relation(data, new_id)
+        dossier.relations.append(relation)
+        return copy.deepcopy(relation)
+    merged_ident = existing["relationIdentificationServiceData"]
+    sent_ident = data.get("relationIdentificationServiceData") or {}
+    if sent_ident.get("externalRelationId"):
+        merged_ident["externalRelationId"] = sent_ident["externalRelationId"]
+    for name, value in data.items():
+        if name != "relationIdentificationServiceData":
+            existing[name] = copy.deepcopy(value)
+    return None

@@ -1,0 +1,233 @@
+"""SandboxState: the thread-safe in-memory Octopus (tokens, clock, quotas, faults, counters) and
+the control API of ARCHITECTURE.md §1. Booking and relation rules live in bookings.py / relations.py."""
+import base64
+import copy
+import datetime
+import json
+import secrets
+import threading
+import time
+
+from . import bookings, loader
+from .errors import ApiError
+from .faults import FaultQueue
+from .limits import DAILY_LIMITS, LIMIT_ERROR_CODE
+
+TOKEN_LIFETIME = 600  # seconds, user and dossier tokens alike (ref §2)
+DEFAULT_TIMEOUT_SECONDS = 12.0
+INVALID_TOKEN = "Invalid or expired token presented, unauthorized"
+
+
+class SandboxState:
+    """Every public attribute and method may be used by tests; HTTP calls hold `mutex`."""
+
+    def __init__(self, seed=None):
+        self.mutex = threading.RLock()
+        self._seed = seed
+        self.reset()
+
+    def reset(self, seed=None):
+        """Back to the seed (a new one if given) with default settings, no tokens, no counters."""
+        with self.mutex:
+            if seed is not None:
+                self._seed = seed
+            self.users, self.dossiers = loader.load(self._seed)
+            self._user_tokens = {}  # token -> (user name, expires)
+            self._dossier_tokens = {}  # token -> (user name, dossier id, locale id, expires)
+            self._faults = FaultQueue()
+            self._usage = {}  # (day, dossier id or None, operation) -> calls
+            self._offset = 0.0
+            self.latency_ms = 0
+            self.timeout_seconds = DEFAULT_TIMEOUT_SECONDS
+            self.enforce_limits = True
+            self.limits = dict(DAILY_LIMITS)
+            self.call_counts = {}  # "POST /dossiers/{dossierId}/buysellbookings" -> n
+            self.calls_by_dossier = {}  # dossier id -> {template: n}
+            self.lock_error_code = -12
+            self.created_body = False
+
+    # -- clock ---------------------------------------------------------------------------------
+
+    def now(self):
+        """Sandbox time (epoch seconds): real time shifted by advance()."""
+        return time.time() + self._offset
+
+    def advance(self, seconds):
+        with self.mutex:
+            self._offset += seconds
+
+    def today(self):
+        return datetime.datetime.fromtimestamp(self.now(), datetime.timezone.utc).date().isoformat()
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def authenticate(self, user_name, password, software_house_uuid, ip_address):
+        user = self.users.get(user_name)
+        if user is None or user.password != password or user.software_house_uuid != software_house_uuid:
+            raise ApiError(401, f"Incrementing failed login attempt count for user {user_name}, "
+                                f"IP address {ip_address}. ")
+        token = self._new_token({"sub": user.name})
+        self._user_tokens[token] = (user.name, self.now() + TOKEN_LIFETIME)
+        return token
+
+    def user_of(self, token):
+        if not token:
+            raise ApiError(401, "Empty access token", -79, "Empty access token")
+        entry = self._user_tokens.get(token)
+        if entry is None or entry[1] <= self.now():
+            raise ApiError(401, INVALID_TOKEN, -2, INVALID_TOKEN)
+        return self.users[entry[0]]
+
+    def connect(self, user, dossier_id, locale_id):
+        """A dossier token for a signed-in user (see user_of)."""
+        dossier = self.dossiers.get(dossier_id)
+        if dossier is None:
+            raise ApiError(404, f"Dossier {dossier_id} not found", -4, "Dossier not found")
+        if dossier_id not in user.dossier_ids:
+            raise ApiError(403, f"User {user.name} has no access to dossier {dossier_id}", -3,
+                           "Unauthorized or disabled dossier")
+        if dossier.disabled:
+            raise ApiError(403, f"Dossier {dossier_id} is disabled", -5,
+                           "Unauthorized or disabled dossier")
+        token = self._new_token({"sub": user.name, "dossier": dossier_id, "locale": locale_id})
+        self._dossier_tokens[token] = (user.name, dossier_id, locale_id, self.now() + TOKEN_LIFETIME)
+        return token
+
+    def dossier_of(self, token, dossier_id):
+        """The dossier a per-dossier call may use; the token must be for that very dossier."""
+        if not token:
+            raise ApiError(401, "Empty access token", -79, "Empty access token")
+        entry = self._dossier_tokens.get(token)
+        if entry is None or entry[3] <= self.now() or entry[1] != dossier_id:
+            raise ApiError(401, INVALID_TOKEN, -2, INVALID_TOKEN)
+        return self.dossiers[dossier_id]
+
+    def expire_tokens(self):
+        with self.mutex:
+            self._user_tokens.clear()
+            self._dossier_tokens.clear()
+
+    def _new_token(self, claims):
+        """Opaque to clients, but shaped like the JWTs Octopus hands out."""
+        def part(obj):
+            return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+        claims = dict(claims, iat=int(self.now()), exp=int(self.now()) + TOKEN_LIFETIME,
+                      jti=secrets.token_hex(8))
+        return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
+
+    # -- counters, quotas, faults ----------------------------------------------------------------
+
+    def record_call(self, template, dossier_id=None):
+        with self.mutex:
+            self.call_counts[template] = self.call_counts.get(template, 0) + 1
+            if dossier_id is not None:
+                per = self.calls_by_dossier.setdefault(dossier_id, {})
+                per[template] = per.get(template, 0) + 1
+
+    def consume(self, operation, dossier_id=None):
+        """Count one call against the day's quota of `operation`; 429 once it is used up."""
+        key = (self.today(), dossier_id, operation)
+        used = self._usage.get(key, 0)
+        limit = self.limits.get(operation)
+        if self.enforce_limits and limit is not None and used >= limit:
+            raise ApiError(429, f"Maximum allowed calls per day reached ({limit}) for {operation}",
+                           LIMIT_ERROR_CODE, "Maximum allowed calls per day reached")
+        self._usage[key] = used + 1
+
+    def set_limit(self, operation, calls):
+        with self.mutex:
+            self.limits[operation] = calls
+
+    def inject_fault(self, kind, count=1, path=None):
+        with self.mutex:
+            self._faults.add(kind, count, path)
+
+    def take_fault(self, request_path):
+        with self.mutex:
+            return self._faults.take(request_path)
+
+    def pending_faults(self):
+        with self.mutex:
+            return self._faults.pending()
+
+    # -- control: journals -----------------------------------------------------------------------
+
+    def lock(self, dossier_id, journal_key=None, bookyear_id=None):
+        """Mark journals "open by another user" (None = every journal / bookyear)."""
+        self._set_journals(dossier_id, journal_key, bookyear_id, locked=True)
+
+    def unlock(self, dossier_id, journal_key=None, bookyear_id=None):
+        self._set_journals(dossier_id, journal_key, bookyear_id, locked=False)
+
+    def close(self, dossier_id, bookyear_id, journal_key=None):
+        """Close one journal of a bookyear, or the whole bookyear when no journal is given."""
+        with self.mutex:
+            if journal_key is None:
+                self._bookyear(dossier_id, bookyear_id).closed = True
+            else:
+                self._set_journals(dossier_id, journal_key, bookyear_id, closed=True)
+
+    def protect_period(self, dossier_id, bookyear_id, journal_key, period, closed=False):
+        """Protect (or close) every period up to and including `period` in the journal."""
+        field = "closed_period" if closed else "protected_period"
+        self._set_journals(dossier_id, journal_key, bookyear_id, **{field: period})
+
+    def _set_journals(self, dossier_id, journal_key, bookyear_id, **values):
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            years = [self._bookyear(dossier_id, bookyear_id)] if bookyear_id is not None \
+                else list(dossier.bookyears.values())
+            for bookyear in years:
+                if journal_key is not None and journal_key not in bookyear.journals:
+                    raise ValueError(f"no journal {journal_key} in bookyear {bookyear.id}")
+                for journal in bookyear.journals.values():
+                    if journal_key in (None, journal.key):
+                        for name, value in values.items():
+                            setattr(journal, name, value)
+
+    def _dossier(self, dossier_id):
+        if dossier_id not in self.dossiers:
+            raise ValueError(f"no dossier {dossier_id}")
+        return self.dossiers[dossier_id]
+
+    def _bookyear(self, dossier_id, bookyear_id):
+        dossier = self._dossier(dossier_id)
+        if bookyear_id not in dossier.bookyears:
+            raise ValueError(f"no bookyear {bookyear_id} in dossier {dossier_id}")
+        return dossier.bookyears[bookyear_id]
+
+    # -- control: bookings -----------------------------------------------------------------------
+
+    def bookings(self, dossier_id):
+        """Stored buy/sell bookings, oldest first, attachments decoded to bytes."""
+        return self._records(dossier_id, financial=False)
+
+    def financial_bookings(self, dossier_id):
+        return self._records(dossier_id, financial=True)
+
+    def book_directly(self, dossier_id, bookyear_id, journal_key):
+        """Simulate an accountant typing a booking in Octopus: the journal's number moves on."""
+        with self.mutex:
+            bookyear = self._bookyear(dossier_id, bookyear_id)
+            if journal_key not in bookyear.journals:
+                raise ValueError(f"no journal {journal_key} in bookyear {bookyear_id}")
+            booking = bookings.typed_in_octopus(self.dossiers[dossier_id], bookyear,
+                                                bookyear.journals[journal_key], self.today(), self.now())
+            return self.record(booking)
+
+    def _records(self, dossier_id, financial):
+        with self.mutex:
+            found = [b for b in self._dossier(dossier_id).bookings.values() if b.financial == financial]
+            return [self.record(b) for b in sorted(found, key=lambda b: b.modified)]
+
+    def record(self, booking):
+        return {"bookyearId": booking.bookyear_id, "journalKey": booking.journal_key,
+                "documentSequenceNr": booking.nr, "booking": copy.deepcopy(booking.data),
+                "attachments": [dict(a) for a in booking.attachments],
+                "modified": format_timestamp(booking.modified), "enteredBy": booking.entered_by}
+
+
+def format_timestamp(epoch):
+    """Octopus' modifiedTimeStamp format, UTC (ref §5.7)."""
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"

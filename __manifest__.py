@@ -14,6 +14,7 @@
         "data/ir_cron.xml",
         "views/octopus_connection_views.xml",
         "views/octopus_dossier_views.xml",
+        "wizard/octopus_link_wizard_views.xml",
         "views/octopus_bookyear_views.xml",
         "views/octopus_master_data_views.xml",
         "views/account_journal_views.xml",

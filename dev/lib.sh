@@ -33,7 +33,7 @@ find_odoo() {
 }
 
 install_python_requirements() {
-    if ! "$PYTHON" -c 'import requests, pytest, pytest_odoo, freezegun' 2>/dev/null \
+    if ! "$PYTHON" -c 'import requests, pytest, pytest_odoo, freezegun, phonenumbers' 2>/dev/null \
         || ! command -v pylint >/dev/null 2>&1 || ! "$PYTHON" -c 'import pylint_odoo' 2>/dev/null; then
         say "Installing Python requirements (requirements.txt)"
         "$PYTHON" -m pip install -q -r "$REPO/requirements.txt" >"${TMPDIR:-/tmp}/account_octopus_pip.log" 2>&1 \
@@ -109,7 +109,7 @@ without_demo = True
 EOF
 }
 
-odoo_cli() {  # odoo_cli <config> <args...>
-    local conf=$1; shift
-    "$PYTHON" -m odoo -c "$conf" "$@"
+odoo_cli() {  # odoo_cli <server|shell> <config> <args...>
+    local command=$1 conf=$2; shift 2
+    "$PYTHON" -m odoo "$command" -c "$conf" "$@"
 }

@@ -1,4 +1,19 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .octopus_bookyear import write_changed
+
+
+def octopus_text(value, lang):
+    """A text from Octopus in the user's language: plain, or a StringServiceData
+    {"description_NL", "description_FR", "description_EN", "description_DE"}."""
+    if not isinstance(value, dict):
+        return value or ""
+    first = (lang or "nl")[:2].upper()
+    for code in (first, "NL", "FR", "EN", "DE"):
+        text = value.get(f"description_{code}")
+        if text:
+            return text
+    return ""
 
 
 class OctopusAccount(models.Model):
@@ -7,17 +22,44 @@ class OctopusAccount(models.Model):
     _name = "octopus.account"
     _description = "Octopus account"
     _order = "number"
-    _rec_names_search = ["number", "name"]
+    _rec_names_search = ["number_text", "name"]
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
+                                 readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     number = fields.Integer(required=True, readonly=True)
+    number_text = fields.Char(compute="_compute_number_text", store=True, string="Number (text)")
     name = fields.Char(readonly=True)
 
     _sql_constraints = [
         ("unique_number", "unique(dossier_id, number)", "An account number is unique per dossier."),
     ]
 
+    @api.depends("number")
+    def _compute_number_text(self):
+        # Lets users find "7000" by typing its first digits in a many2one.
+        for account in self:
+            account.number_text = str(account.number)
+
     def _compute_display_name(self):
         for account in self:
             account.display_name = f"{account.number} {account.name or ''}".strip()
+
+    @api.model
+    def _sync_accounts(self, dossier, accounts):
+        """Make the dossier's accounts those of GET /accounts.
+
+        An account Octopus no longer lists is removed (mappings to it then show in the mapping check).
+        """
+        existing = {a.number: a for a in self.search([("dossier_id", "=", dossier.id)])}
+        seen = set()
+        for data in accounts:
+            number = int(data["accountKey"]["id"])
+            seen.add(number)
+            vals = {"name": octopus_text(data.get("description"), self.env.lang)}
+            account = existing.get(number)
+            if account:
+                write_changed(account, vals)
+            else:
+                self.create({"dossier_id": dossier.id, "number": number, **vals})
+        self.browse(a.id for n, a in existing.items() if n not in seen).unlink()

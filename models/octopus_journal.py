@@ -1,4 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .octopus_bookyear import write_changed
+
+JOURNAL_TYPES = [("A", "Purchase"), ("V", "Sale"), ("F", "Financial"),
+                 ("D", "Miscellaneous"), ("L", "Delivery notes")]
 
 
 class OctopusJournal(models.Model):
@@ -9,14 +14,15 @@ class OctopusJournal(models.Model):
     _order = "key"
     _rec_names_search = ["key", "name"]
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
+                                 readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     key = fields.Char(required=True, readonly=True)
     name = fields.Char(readonly=True)
-    journal_type = fields.Selection([("A", "Purchase"), ("V", "Sale"), ("F", "Financial"),
-                                     ("D", "Miscellaneous"), ("L", "Delivery notes")],
-                                    required=True, readonly=True)
+    journal_type = fields.Selection(JOURNAL_TYPES, required=True, readonly=True)
     currency_code = fields.Char(readonly=True)
+    insertion_type = fields.Integer(
+        readonly=True, help="Sale journals only: 1 bookings, 2-3 invoices, 4-5 delivery notes (ref §4.2).")
     year_ids = fields.One2many("octopus.journal.year", "journal_id", readonly=True)
 
     _sql_constraints = [
@@ -26,3 +32,32 @@ class OctopusJournal(models.Model):
     def _compute_display_name(self):
         for journal in self:
             journal.display_name = f"{journal.key} {journal.name or ''}".strip()
+
+    def _year_for(self, bookyear):
+        """This journal's row for `bookyear` (empty when Octopus did not list it there)."""
+        self.ensure_one()
+        return self.year_ids.filtered(lambda year: year.bookyear_id == bookyear)[:1]
+
+    @api.model
+    def _sync_journals(self, dossier, bookyear, journals):
+        """Create or update journals and their state in `bookyear` from GET .../journals.
+
+        Returns the bookyear's octopus.journal.year rows that Octopus listed.
+        """
+        existing = {j.key: j for j in self.search([("dossier_id", "=", dossier.id)])}
+        years = self.env["octopus.journal.year"]
+        types = dict(JOURNAL_TYPES)
+        for data in journals:
+            key = data.get("journalKey") or ""
+            if key[:1] not in types:
+                continue  # an unknown journal type cannot be mapped to anything in Odoo
+            vals = {"name": data.get("name") or key, "journal_type": key[0],
+                    "currency_code": data.get("currencyCode") or False,
+                    "insertion_type": data.get("insertionType") or 0}
+            journal = existing.get(key)
+            if journal:
+                write_changed(journal, vals)
+            else:
+                journal = existing[key] = self.create({"dossier_id": dossier.id, "key": key, **vals})
+            years |= years._sync_year(journal, bookyear, data)
+        return years

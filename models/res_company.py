@@ -1,4 +1,10 @@
-from odoo import fields, models
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..octopus import errors
+from ..octopus.vat import is_valid_be_vat, normalize_vat, to_octopus_format
 
 
 class ResCompany(models.Model):
@@ -13,6 +19,105 @@ class ResCompany(models.Model):
              "closed bookyear...) is refused with the fix to make. When not set, the invoice posts "
              "and is marked failed with the same message.")
 
+    @api.depends("octopus_dossier_ids")
     def _compute_octopus_dossier_id(self):
         for company in self:
             company.octopus_dossier_id = company.octopus_dossier_ids[:1]
+
+    # -- linking -------------------------------------------------------------------------------
+
+    def action_octopus_link_dossier(self):
+        """Find the company's dossier by VAT number in Octopus and link it (button)."""
+        self.ensure_one()
+        return self._octopus_link(self._octopus_connections())
+
+    def _octopus_connections(self):
+        """Active connections to search: the company's own ones, else the shared ones."""
+        connections = self.env["octopus.connection"].search([("company_id", "=", self.id)])
+        return connections or self.env["octopus.connection"].search([("company_id", "=", False)])
+
+    def _octopus_vat_key(self):
+        """The company's VAT number normalised for matching; a clear error when it cannot be used."""
+        self.ensure_one()
+        if not self.vat:
+            raise UserError(self.env._(
+                "%(company)s has no VAT number. Octopus dossiers are found by VAT number: fill it in "
+                "on the company (for example BE0477.472.701).", company=self.name))
+        key = normalize_vat(self.vat, self.country_id.code or "BE")
+        if key and key.startswith("BE"):
+            valid = is_valid_be_vat(key)
+        else:  # a foreign number: base_vat's own check (stdnum), offline
+            valid = key and self.env["res.partner"]._run_vat_test(key, False, True)
+        if not valid:
+            raise UserError(self.env._(
+                "The VAT number %(vat)s of %(company)s is not a valid VAT number, so no Octopus dossier "
+                "can be searched with it. Correct it on the company.", vat=self.vat, company=self.name))
+        return key
+
+    def _octopus_link(self, connections):
+        """Search `connections` for dossiers with the company's VAT: one links, several ask."""
+        self.ensure_one()
+        if self.octopus_dossier_id:
+            raise UserError(self.env._("%(company)s is already linked to the Octopus dossier %(dossier)s.",
+                                       company=self.name, dossier=self.octopus_dossier_id.display_name))
+        self.env["octopus.dossier"].check_access("create")
+        vat_key = self._octopus_vat_key()
+        if not connections:
+            raise UserError(self.env._(
+                "There is no active Octopus connection for %(company)s. Create one in Accounting > "
+                "Configuration > Octopus > Connections and press 'Test connection'.", company=self.name))
+        matches = []
+        for connection in connections:
+            try:
+                dossiers = connection._get_client().list_dossiers()
+            except (errors.OctopusError, requests.RequestException) as exc:
+                raise UserError(connection._error_message(exc)) from exc
+            matches += [(connection, dossier) for dossier in dossiers
+                        if normalize_vat(dossier.get("vatNr"), self.country_id.code or "BE") == vat_key]
+        notify = self.env["octopus.connection"]._notify
+        if not matches:
+            return notify(self.env._("No Octopus dossier found"), self.env._(
+                "No Octopus dossier has the VAT number %(vat)s (searched with %(connections)s). Check the "
+                "VAT number of the company and of the dossier in Octopus.",
+                vat=to_octopus_format(vat_key), connections=", ".join(connections.mapped("name"))), "warning")
+        if len(matches) == 1:
+            dossier = self._octopus_create_dossier(*matches[0])
+            return notify(self.env._("Linked with Octopus"), self.env._(
+                "%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its "
+                "bookyears.", company=self.name, dossier=dossier.display_name), "success",
+                {"type": "ir.actions.client", "tag": "soft_reload"})
+        return self.env["octopus.link.wizard"]._open(self, vat_key, matches)
+
+    def _octopus_create_dossier(self, connection, data):
+        """Create the link for one DossierServiceData, refusing a dossier another company holds."""
+        self.ensure_one()
+        key = data["dossierKey"]["id"]
+        # sudo: the other company holding this dossier may be outside the user's companies; only
+        # whether it exists (and its name when the user may see it) is used.
+        taken = self.env["octopus.dossier"].sudo().search(
+            [("octopus_key", "=", key), ("connection_id.url", "=", connection.url)], limit=1)
+        if taken:
+            holder = taken.company_id.name if taken.company_id in self.env.user.company_ids \
+                else self.env._("another company")
+            raise UserError(self.env._("The Octopus dossier %(dossier)s is already linked to %(holder)s.",
+                                       dossier=taken.name, holder=holder))
+        return self.env["octopus.dossier"].create({
+            "name": data.get("dossierDescription") or str(key),
+            "connection_id": connection.id,
+            "company_id": self.id,
+            "octopus_key": key,
+            "vat": data.get("vatNr") or self.vat,
+        })
+
+    def action_octopus_open_dossier(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "octopus.dossier", "view_mode": "form",
+                "res_id": self.octopus_dossier_id.id}
+
+    def action_octopus_sync_bookyears(self):
+        self.ensure_one()
+        return self.octopus_dossier_id.action_sync_bookyears()
+
+    def action_octopus_unlink_dossier(self):
+        self.ensure_one()
+        return self.octopus_dossier_id.action_unlink_company()

@@ -6,3 +6,12 @@ class ResConfigSettings(models.TransientModel):
 
     octopus_dossier_id = fields.Many2one(related="company_id.octopus_dossier_id")
     octopus_check_at_post = fields.Boolean(related="company_id.octopus_check_at_post", readonly=False)
+
+    def action_octopus_link_dossier(self):
+        return self.company_id.action_octopus_link_dossier()
+
+    def action_octopus_open_dossier(self):
+        return self.company_id.action_octopus_open_dossier()
+
+    def action_octopus_open_connections(self):
+        return self.env["ir.actions.act_window"]._for_xml_id("account_octopus.action_octopus_connection")

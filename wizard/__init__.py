@@ -1,0 +1,1 @@
+from . import octopus_link_wizard

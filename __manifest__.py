@@ -26,7 +26,14 @@
         "views/account_move_views.xml",
         "views/octopus_push_attempt_views.xml",
         "views/octopus_menus.xml",
+        "views/octopus_push_menus.xml",
+        "views/octopus_dossier_push_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "account_octopus/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -16,3 +16,8 @@ from . import account_account
 from . import account_tax
 from . import res_partner_bank
 from . import account_move
+from . import account_move_octopus_outcome
+from . import account_move_octopus_push
+from . import account_move_octopus_data
+from . import octopus_dossier_push
+from . import ir_cron

@@ -7,17 +7,22 @@ class OctopusPushAttempt(models.Model):
     _name = "octopus.push.attempt"
     _description = "Octopus push attempt"
     _order = "create_date desc, id desc"
+    _rec_name = "move_id"
 
-    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True)
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Partner")
+    document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking")],
+                                default="invoice", required=True, readonly=True)
     trigger = fields.Selection([("post", "Posting"), ("cron", "Scheduled"), ("manual", "Send now"),
                                 ("retry", "Retry"), ("check", "Check after lost reply")],
-                               required=True)
-    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
-    request_summary = fields.Char()
-    http_status = fields.Integer()
-    error_code = fields.Integer()
-    message = fields.Text()
+                               required=True, readonly=True)
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    request_summary = fields.Char(readonly=True)
+    http_status = fields.Integer(string="HTTP status", readonly=True)
+    error_code = fields.Integer(string="Octopus error code", readonly=True)
+    message = fields.Text(readonly=True)
     outcome = fields.Selection([("sent", "Sent"), ("adopted", "Found in Octopus"), ("waiting", "Waiting"),
                                 ("uncertain", "Uncertain"), ("failed", "Failed"), ("retry", "Will retry")],
-                               required=True)
+                               required=True, readonly=True)
+    move_octopus_state = fields.Selection(related="move_id.octopus_state", string="Octopus state now")

@@ -4,3 +4,10 @@ from . import test_dossier_link
 from . import test_bookyears
 from . import test_mapping
 from . import test_security
+from . import test_push_booking
+from . import test_push_relation
+from . import test_push_payment
+from . import test_push_pdf
+from . import test_push_faults
+from . import test_push_posting
+from . import test_push_concurrency

@@ -1,0 +1,60 @@
+import shutil
+import unittest
+
+from odoo.tests import tagged
+
+from .push_common import PushCommon
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@tagged("post_install", "-at_install")
+class TestPushPdf(PushCommon):
+    """The invoice PDF travels with the booking: one call, readable in Octopus."""
+
+    @unittest.skipUnless(shutil.which("wkhtmltopdf"), "needs wkhtmltopdf to render a real PDF")
+    def test_invoice_pdf_attached_and_readable_from_octopus(self):
+        invoice = self._move()
+        self._push(force_report_rendering=True)
+
+        self.assertEqual(invoice.octopus_state, "sent")
+        self.assertNotIn("PDF", invoice.octopus_message)
+        [stored] = self._bookings()
+        [attachment] = stored["attachments"]
+        self.assertEqual(attachment["fileName"], invoice._get_invoice_report_filename())
+        self.assertTrue(attachment["data"].startswith(b"%PDF"), "a real PDF, not the HTML of test mode")
+        self.assertEqual(invoice.invoice_pdf_report_id.raw, attachment["data"],
+                         "kept as the invoice's PDF: the customer gets the same file")
+        self.assertEqual(self._calls("POST /dossiers/{dossierId}/bookyears/{bookyearId}/bookings/attachements"), 0,
+                         "inline with the booking: one call")
+
+    def test_stored_invoice_pdf_is_the_one_sent(self):
+        invoice = self._move()
+        self.env["ir.attachment"].create({
+            "name": "INV_sent_to_customer.pdf", "raw": PDF, "mimetype": "application/pdf",
+            "res_model": "account.move", "res_id": invoice.id, "res_field": "invoice_pdf_report_file"})
+        invoice.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        self._push()
+        [attachment] = self._bookings()[0]["attachments"]
+        self.assertEqual((attachment["fileName"], attachment["data"]), ("INV_sent_to_customer.pdf", PDF))
+
+    def test_vendor_bill_original_travels(self):
+        bill = self._move("in_invoice", post=False)
+        original = self.env["ir.attachment"].create({
+            "name": "janssens-0042.pdf", "raw": PDF, "mimetype": "application/pdf",
+            "res_model": "account.move", "res_id": bill.id})
+        bill.message_main_attachment_id = original
+        bill.action_post()
+        self._push()
+        [attachment] = self._bookings()[0]["attachments"]
+        self.assertEqual((attachment["fileName"], attachment["data"]), ("janssens-0042.pdf", PDF))
+        self.assertNotIn("PDF", bill.octopus_message)
+
+    def test_missing_pdf_never_loses_the_booking(self):
+        # Under tests Odoo's report renderer answers HTML: it must not travel as a PDF.
+        invoice = self._move()
+        self._push()
+        self.assertEqual(invoice.octopus_state, "sent")
+        self.assertEqual(self._bookings()[0]["attachments"], [])
+        self.assertIn("Booked without a PDF", invoice.octopus_message)
+        self.assertFalse(invoice.invoice_pdf_report_id)

@@ -23,6 +23,7 @@ def make_company(name, vat, street, zip_code, city, iban):
     if not bank_journal.bank_account_id:
         bank_journal.bank_acc_number = iban
     env.user.company_ids |= company
+    env.ref("base.user_admin").company_ids |= company  # the demo's login: admin / admin
     return company
 
 
@@ -31,6 +32,7 @@ demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugg
 hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent",
                    "BE68 5390 0754 7034")
 env.user.company_id = demo_bv
+env.ref("base.user_admin").company_id = demo_bv
 env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id]))
 
 connection = env["octopus.connection"].with_context(active_test=False).search(

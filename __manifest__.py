@@ -34,6 +34,4 @@
             "account_octopus/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

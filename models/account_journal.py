@@ -43,7 +43,7 @@ class AccountJournal(models.Model):
 
     @api.constrains("octopus_journal_id", "type")
     def _check_octopus_journal_type(self):
-        types = dict(self.env["octopus.journal"]._fields["journal_type"].selection)
+        types = dict(self.env["octopus.journal"]._fields["journal_type"]._description_selection(self.env))
         for journal in self.filtered("octopus_journal_id"):
             expected = OCTOPUS_TYPE.get(journal.type)
             if journal.octopus_journal_id.journal_type != expected:

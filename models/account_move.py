@@ -222,7 +222,7 @@ class AccountMove(models.Model):
                     or getattr(threading.current_thread(), "testing", False))
 
     def _octopus_result_notification(self, moves):
-        labels = dict(STATES)
+        labels = dict(self._fields["octopus_state"]._description_selection(self.env))  # in the user's language
         lines = []
         for move in moves:
             move.invalidate_recordset()

@@ -14,6 +14,7 @@ PRODUCTION_URL = "https://service.inaras.be/octopus-rest-api/v1"
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 # Changing one of these means the stored tokens and the last successful test no longer apply.
 CREDENTIAL_FIELDS = {"url", "user", "password", "software_house_uuid"}
+RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
 
 
 class DatabaseTokenStore:
@@ -248,11 +249,12 @@ class OctopusConnection(models.Model):
                 vals["active"] = False
             self.write(vals)
             _logger.info("Octopus connection %s: sign-in test failed (%s)", self.id, type(exc).__name__)
-            return self._notify(self.env._("Octopus sign-in failed"), message, "danger")
+            # soft_reload: the form shows the new state (statusbar, ribbon, link button) at once.
+            return self._notify(self.env._("Octopus sign-in failed"), message, "danger", RELOAD)
         message = self.env._("Signed in to Octopus as %(user)s.", user=self.user)
         self.write({"state": "ok", "active": True, "last_test_message": message,
                     "last_test_date": fields.Datetime.now()})
-        return self._notify(self.env._("Octopus connection works"), message, "success")
+        return self._notify(self.env._("Octopus connection works"), message, "success", RELOAD)
 
     def action_link_company(self):
         """Link the company the user works in, searching this connection's dossiers."""

@@ -407,13 +407,12 @@ class DossierApi:
         When the journal list cannot be read, "locked" is assumed: a later retry checks again,
         while a wrong "closed" would stop the booking until a person acts.
         """
-        journal = None
         try:
             journals = self.get_journals(booking["bookyearKey"]["id"])
-            key = booking.get("journalKey")
-            journal = next((j for j in journals if j.get("journalKey") == key), None)
         except errors.OctopusError:
-            pass
+            journals = []  # unreadable: no journal found, so "locked" (see above)
+        key = booking.get("journalKey")
+        journal = next((j for j in journals if j.get("journalKey") == key), None)
         closed = journal is not None and _journal_closed_for(journal, booking.get("bookyearPeriodeNr"))
         cls = errors.JournalClosed if closed else errors.JournalLocked
         return cls(exc.status, exc.error_code, exc.message, exc.technical_info)

@@ -14,12 +14,13 @@ def main(argv=None):
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     args = parser.parse_args(argv)
     server = SandboxServer(seed=args.seed, host=args.host, port=args.port, log=not args.quiet).start()
-    print(f"Octopus sandbox listening on {server.url}", flush=True)
-    print(f"Control page: {server.base_url}/_sandbox/", flush=True)
+    # A command-line program: telling the URL on standard output is its job.
+    print(f"Octopus sandbox listening on {server.url}", flush=True)  # pylint: disable=print-used
+    print(f"Control page: {server.base_url}/_sandbox/", flush=True)  # pylint: disable=print-used
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
-        pass
+        return  # Ctrl+C: stop the server (finally) without a traceback
     finally:
         server.stop()
 

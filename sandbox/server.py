@@ -1,5 +1,6 @@
 """HTTP plumbing: a threading server whose handler can stall, fail or drop the connection on
 purpose (faults), and otherwise hands requests to api.py or control.py."""
+import contextlib
 import socket
 import sys
 import threading
@@ -134,14 +135,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self):
         """Close the connection without a byte of answer."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):  # the client may be gone already
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
         if self.server.sandbox.log:
-            super().log_message(format, *args)
+            return super().log_message(format, *args)
 
 
 def _error_reply(error):

@@ -11,3 +11,5 @@ from . import test_push_pdf
 from . import test_push_faults
 from . import test_push_posting
 from . import test_push_concurrency
+from . import test_tour
+from . import test_translations

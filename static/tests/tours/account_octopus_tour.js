@@ -1,0 +1,173 @@
+/** @odoo-module */
+/**
+ * The onboarding path of account_octopus, clicked through in the browser (tests/test_tour.py).
+ *
+ * Three tours, started one after the other by the Python test, each from its own page:
+ *   1. account_octopus_tour_link: connection → "Test connection" → "Link with Octopus" → dossier →
+ *      "Synchronise bookyears";
+ *   2. account_octopus_tour_journal: the sales journal's Octopus tab → Octopus journal V1;
+ *   3. account_octopus_tour_invoice: a new customer invoice → Confirm → "Send to Octopus" → "Sent"
+ *      with its Octopus number.
+ * Selectors go by field and button names (div[name=...], button[name=...]), never by labels that
+ * translations or wording changes would break, except the record names the test itself creates.
+ */
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+const tours = registry.category("web_tour.tours");
+
+tours.add("account_octopus_tour_link", {
+    steps: () => [
+        {
+            content: "Open the sandbox connection",
+            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
+            run: "click",
+        },
+        {
+            content: "Sign in to Octopus",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
+            run: "click",
+        },
+        {
+            content: "The sign-in worked: the statusbar says so",
+            trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
+        },
+        {
+            content: "Link the company with its Octopus dossier (found by VAT number)",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_link_company]",
+            run: "click",
+        },
+        {
+            content: "The company is linked: the connection holds one dossier",
+            trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:contains(1)",
+        },
+        {
+            content: "Open the dossiers of the connection",
+            trigger: ".o_form_view button[name=action_open_dossiers]",
+            run: "click",
+        },
+        {
+            content: "Open the linked dossier",
+            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]",
+            run: "click",
+        },
+        {
+            content: "Synchronise bookyears, journals, accounts and VAT codes",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_sync_bookyears]",
+            run: "click",
+        },
+        {
+            content: "The Octopus journals are there",
+            trigger: ".o_form_view button[name=action_open_journals] .o_stat_value:not(:contains(/^0$/))",
+        },
+        {
+            content: "Look at the bookyears",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=bookyears]",
+            run: "click",
+        },
+        {
+            content: "The bookyears came from Octopus",
+            trigger: ".o_form_view div[name=bookyear_ids] .o_data_row",
+        },
+    ],
+});
+
+tours.add("account_octopus_tour_journal", {
+    steps: () => [
+        {
+            content: "Open the sales journal",
+            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Customer Invoices)",
+            run: "click",
+        },
+        {
+            content: "Open its Octopus tab",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=octopus]",
+            run: "click",
+        },
+        {
+            content: "Choose the Octopus sales journal",
+            trigger: ".o_form_view div[name=octopus_journal_id] input",
+            run: "edit V1",
+        },
+        {
+            content: "V1 VERKOPEN",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item a:contains(V1)",
+            run: "click",
+        },
+        {
+            content: "V1 is chosen",
+            trigger: ".o_form_view div[name=octopus_journal_id] input:value(/^V1/)",
+        },
+        ...stepUtils.saveForm(),
+    ],
+});
+
+tours.add("account_octopus_tour_invoice", {
+    steps: () => [
+        {
+            content: "Create a customer invoice",
+            trigger: ".o_control_panel_main_buttons .o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "Customer",
+            trigger: ".o_form_view div[name=partner_id] input",
+            run: "edit Bakkerij Peeters",
+        },
+        {
+            content: "Pick the customer",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item a:contains(Bakkerij Peeters)",
+            run: "click",
+        },
+        {
+            content: "The customer is chosen",
+            trigger: ".o_form_view div[name=partner_id] input:value(Bakkerij Peeters)",
+        },
+        {
+            content: "Add an invoice line",
+            trigger: "div[name=invoice_line_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            content: "The product",
+            trigger: "div[name=invoice_line_ids] .o_selected_row div[name=product_id] input",
+            run: "edit Sourdough bread",
+        },
+        {
+            content: "Pick the product",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item a:contains(Sourdough bread)",
+            run: "click",
+        },
+        {
+            content: "The total includes 21% VAT",
+            trigger: ".o_form_view div[name=tax_totals]:contains(121.00)",
+        },
+        {
+            content: "Confirm the invoice",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_post]",
+            run: "click",
+        },
+        {
+            content: "Posted: it waits for Octopus",
+            trigger: ".o_form_view button[name=action_octopus_open_attempts] div[name=octopus_state] .badge",
+        },
+        {
+            content: "Send it to Octopus now",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_octopus_send_now]",
+            run: "click",
+        },
+        {
+            content: "Octopus booked it: the badge says Sent",
+            trigger: ".o_form_view button[name=action_octopus_open_attempts] div[name=octopus_state] .badge.text-bg-success",
+        },
+        {
+            content: "... with the Octopus number (bookyear/journal/number)",
+            trigger: ".o_form_view button[name=action_octopus_open_attempts] div[name=octopus_number]:contains(/V1/)",
+        },
+        {
+            content: "The chatter tells the Octopus number too",
+            trigger: ".o-mail-Chatter .o-mail-Message-body:contains(/V1/)",
+        },
+    ],
+});

@@ -45,10 +45,13 @@ class AccountMove(models.Model):
 
     @api.model
     def _octopus_due_domain(self):
+        """Moves to push now. Those of a company whose connection is inactive (paused, or a
+        neutralised copy) wait in the queue without being due, so they never fill a batch."""
         now = fields.Datetime.now()
         return ["|", ("octopus_state", "in", PENDING),
                 "&", ("octopus_state", "=", "sent"), ("octopus_payment_state", "in", PENDING),
-                "|", ("octopus_next_try", "=", False), ("octopus_next_try", "<=", now)]
+                "|", ("octopus_next_try", "=", False), ("octopus_next_try", "<=", now),
+                ("company_id.octopus_dossier_ids.connection_id.active", "=", True)]
 
     def _octopus_process(self, trigger, with_commit):
         """Push each move with its own company's dossier (the cron user is nobody's company)."""

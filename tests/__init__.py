@@ -13,3 +13,5 @@ from . import test_push_posting
 from . import test_push_concurrency
 from . import test_tour
 from . import test_translations
+from . import test_fault_campaign
+from . import test_cron_fairness

@@ -144,12 +144,15 @@ class Bench:
 
     @staticmethod
     def posting_parts():
-        """The addon's posting hook and its no-network checks, timed when they exist."""
+        """The addon's posting hook, its no-network checks (run at posting only for companies that block
+        posting on them) and Odoo's wake-up of the cron workers at commit, timed when they exist."""
         from odoo.addons.account_octopus.models import account_move, account_move_octopus_data  # noqa: PLC0415
+        from odoo.addons.base.models.ir_cron import ir_cron  # noqa: PLC0415
         found = []
         for module, method in ((account_move, "_octopus_queue"), (account_move_octopus_data, "_octopus_check_problems")):
             if hasattr(module.AccountMove, method):
                 found.append((module.AccountMove, method))
+        found.append((ir_cron, "_notifydb"))
         return found
 
     @staticmethod

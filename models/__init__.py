@@ -7,6 +7,7 @@ from . import octopus_journal
 from . import octopus_journal_year
 from . import octopus_account
 from . import octopus_vat_code
+from . import octopus_relation
 from . import octopus_relation_link
 from . import octopus_push_attempt
 from . import res_company

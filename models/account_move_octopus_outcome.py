@@ -7,7 +7,7 @@ from odoo import fields, models
 
 from ..octopus import errors
 from .account_move import CRON_XMLID
-from .octopus_push_run import INVOICE, Attempt
+from .octopus_push_run import INVOICE
 
 _logger = logging.getLogger(__name__)
 
@@ -183,10 +183,6 @@ class AccountMove(models.Model):
         self._octopus_note(self.env._("Not booked in Octopus: %(message)s", message=message))
         self._octopus_commit(with_commit)
         return "failed"
-
-    def _octopus_fail_checks(self, problems, trigger):
-        """At posting: the move posts, but cannot be booked until the problems are fixed."""
-        self._octopus_failed(INVOICE, " ".join(problems), Attempt(trigger, INVOICE), with_commit=False)
 
     def _octopus_commit(self, with_commit):
         """Commit per step, like account_edi: a booking Octopus holds must never be forgotten by a later

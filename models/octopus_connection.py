@@ -89,7 +89,7 @@ class OctopusConnection(models.Model):
     # The secret itself is readable by nobody but administrators (and the code, with sudo).
     # Octopus managers set it through `password_input`, which is never filled when read:
     # the password does not travel back to any browser once saved.
-    password = fields.Char(groups="base.group_system", copy=False)
+    password = fields.Char(string="Stored password", groups="base.group_system", copy=False)
     password_input = fields.Char(
         string="Password", compute="_compute_password_input", readonly=False,
         groups="account_octopus.group_octopus_manager",
@@ -225,6 +225,9 @@ class OctopusConnection(models.Model):
                      "access to it): %(detail)s", user=self.user, detail=exc)
         if isinstance(exc, errors.DailyLimitReached):
             return self.env._("The Octopus daily call limit is reached (%(detail)s). Try again tomorrow.", detail=exc)
+        if isinstance(exc, errors.TokenRefused):
+            return self.env._("Octopus accepted the sign-in of %(user)s but refused its fresh token at once; Odoo will "
+                              "try again later.", user=self.user)
         if isinstance(exc, errors.TransientError):
             return self.env._("Octopus cannot be reached at %(url)s right now: %(detail)s. Check the service URL, "
                      "or try again later.", url=self.url, detail=exc)

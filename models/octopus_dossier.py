@@ -37,6 +37,11 @@ class OctopusDossier(models.Model):
         string="Accounts read on", readonly=True,
         help="Octopus allows reading the accounts and the VAT codes twice a day only, so they are read "
              "by 'Synchronise bookyears' and by nothing else.")
+    relation_ids = fields.One2many("octopus.relation", "dossier_id")
+    relations_read_at = fields.Datetime(
+        string="Relations read on", readonly=True,
+        help="When Odoo's copy of the dossier's customers and suppliers last matched Octopus; new partners "
+             "are looked up in it by VAT number.")
     bookyear_count = fields.Integer(compute="_compute_counts")
     journal_count = fields.Integer(compute="_compute_counts")
     account_count = fields.Integer(compute="_compute_counts")
@@ -142,7 +147,8 @@ class OctopusDossier(models.Model):
         bookyears = dossier_api.get_bookyears()
         open_years = sorted((b for b in bookyears if not b.get("closed")), key=lambda b: b["startDate"])
         journals = {b["bookyearKey"]["id"]: dossier_api.get_journals(b["bookyearKey"]["id"]) for b in open_years}
-        data = {"bookyears": bookyears, "journals": journals, "accounts": None, "vat_codes": None}
+        data = {"bookyears": bookyears, "journals": journals, "accounts": None, "vat_codes": None,
+                "relations": None}
         warnings = []
         if open_years:
             try:
@@ -155,6 +161,11 @@ class OctopusDossier(models.Model):
         except errors.DailyLimitReached:
             warnings.append(self.env._(
                 "The VAT codes were not read again: Octopus allows it twice a day, try tomorrow."))
+        try:
+            data["relations"] = dossier_api.find_relations()
+        except errors.DailyLimitReached:
+            # the push keeps the copy up to date with the modified list, or searches by VAT
+            _logger.info("Octopus dossier %s: relation list not read again today (daily limit)", self.id)
         return data, warnings
 
     def _write_master_data(self, data):
@@ -169,6 +180,9 @@ class OctopusDossier(models.Model):
             vals["accounts_sync_date"] = vals["last_sync_date"]
         if data["vat_codes"]:
             self.env["octopus.vat.code"]._sync_vat_codes(self, data["vat_codes"])
+        if data["relations"] is not None:
+            # sudo: the copy belongs to the addon, like the relation links
+            self.env["octopus.relation"].sudo()._sync_relations(self, data["relations"], full=True)
         self.write(vals)
 
     def action_unlink_company(self):

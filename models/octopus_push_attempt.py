@@ -14,7 +14,7 @@ class OctopusPushAttempt(models.Model):
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Partner")
     document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking")],
                                 default="invoice", required=True, readonly=True)
-    trigger = fields.Selection([("post", "Posting"), ("cron", "Scheduled"), ("manual", "Send now"),
+    trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Send now"),
                                 ("retry", "Retry"), ("check", "Check after lost reply")],
                                required=True, readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)

@@ -40,7 +40,8 @@ class OctopusRelationLink(models.Model):
         """The Octopus relation id of `partner` (commercial) as `role` ('client' or 'supplier').
 
         Known link: no call, unless the role is new or the partner changed since (one PUT merge).
-        Otherwise: search by VAT (first match), merge Odoo's name, address, e-mail and VAT into it;
+        Otherwise: look the VAT up in the dossier's copy of its relations (octopus.relation; a search in
+        Octopus when that copy cannot be refreshed), take the first match, merge Odoo's name, address, e-mail and VAT into it;
         none found (or no VAT): PUT with the partner's id as externalRelationId, which Octopus
         creates, or merges into the relation that already carries that id.
         """
@@ -54,13 +55,15 @@ class OctopusRelationLink(models.Model):
                 dossier_api.put_relation(build_relation(data, relation_id=link.relation_key, **{role: True}))
                 link.write({role: True})
             return link.relation_key
-        key = self._octopus_find_by_vat(dossier_api, partner)
+        key = self._octopus_known_by_vat(dossier, dossier_api, partner)
         if key:
             dossier_api.put_relation(build_relation(data, relation_id=key, **{role: True}))
         else:
             created = dossier_api.put_relation(build_relation(data, external_id=partner.id, **{role: True}))
             if created:
                 key = created["relationIdentificationServiceData"]["relationKey"]["id"]
+                if dossier.relations_read_at:
+                    self.env["octopus.relation"].sudo()._octopus_add(dossier, created)
             else:  # merged: a relation with our external id already existed
                 found = [r for r in dossier_api.find_relations(external_id=partner.id)
                          if r["relationIdentificationServiceData"].get("externalRelationId") == partner.id]
@@ -72,6 +75,16 @@ class OctopusRelationLink(models.Model):
             # a parallel push linked the same partner: the relation is the same one
             _logger.info("Octopus relation of partner %s already linked by a parallel push", partner.id)
         return key
+
+    @api.model
+    def _octopus_known_by_vat(self, dossier, dossier_api, partner):
+        """The first Octopus relation with the partner's VAT: from the dossier's copy of its relations
+        (no call while it is fresh), or searched in Octopus when the copy cannot be refreshed today."""
+        vat_key = normalize_vat(partner.vat, partner.country_id.code or "BE") if partner.vat else None
+        if not vat_key:
+            return False
+        known, key = self.env["octopus.relation"].sudo()._octopus_lookup(dossier, dossier_api, vat_key)
+        return key if known else self._octopus_find_by_vat(dossier_api, partner)
 
     @api.model
     def _octopus_find_by_vat(self, dossier_api, partner):

@@ -340,6 +340,15 @@ class DossierApi:
         operation = "GET /relations?filtered" if params else "GET /relations"
         return self._list(operation, "/relations", **params)
 
+    def modified_relations(self, since: datetime) -> tuple[list[dict], list[dict]]:
+        """(modified, deleted) relations since `since` (UTC); ([], []) when none (404). 48 calls a day."""
+        call = self._call("GET /relations/modified", "GET", "/relations/modified", "read",
+                          params={"modifiedTimeStamp": format_timestamp(since)})
+        answer = self.client._dossier_call(call, empty_on_404=True) or {}
+        if not isinstance(answer, dict):
+            return [], []
+        return list(answer.get("modified") or []), list(answer.get("deleted") or [])
+
     def put_relation(self, relation: dict) -> dict | None:
         """Create or merge a relation: the stored relation when created (201), None when merged (204)."""
         call = self._call("PUT /relations", "PUT", "/relations", "write", body=relation)

@@ -120,6 +120,12 @@ class TransientError(OctopusError):
     """A failure worth retrying later: 5xx, timeout, connection error on a call safe to repeat."""
 
 
+class TokenRefused(TransientError):
+    """HTTP 401 on a call made with a token just renewed: the sign-in itself worked, so this is no
+    wrong password. Tokens died again in between (expiry, another sign-in); Octopus checks the token
+    before anything else, so nothing was stored and the call can simply be made again later."""
+
+
 class OutcomeUnknown(TransientError):
     """A write was sent but its reply was lost: check whether it landed before sending again."""
 
@@ -162,7 +168,7 @@ def _error_class(status: int, code: int | None, technical_info: str, context: Co
     if status >= 500:
         return OutcomeUnknown if context == "write" else TransientError
     if status == 401:
-        return AuthenticationError
+        return AuthenticationError if context == "auth" else TokenRefused
     if context == "connect" and status in (403, 404):
         return DossierAccessError
     if status == 403 and context == "write":

@@ -15,6 +15,7 @@ DAILY_LIMITS: dict[str, int | None] = {
     "GET /relations": 2,
     "GET /relations?filtered": 400,
     "PUT /relations": 400,
+    "GET /relations/modified": 48,
     "POST /buysellbookings": 400,
     "GET /buysellbookings": 10,
     "GET /buysellbookings/modified": 48,

@@ -151,6 +151,14 @@ def search_relations(call):
     return Reply(200, found)
 
 
+def modified_relations(call):
+    since = _timestamp(call)
+    found = relations.modified_since(call.dossier, since)
+    if not found["modified"] and not found["deleted"]:
+        raise not_found(-47, "No modified relations found")
+    return Reply(200, found)
+
+
 def relations_operation(query):
     filtered = any(query.get(name) for name in relations.FILTERS)
     return "GET /relations?filtered" if filtered else "GET /relations"
@@ -161,7 +169,7 @@ def put_relation(call):
     if not isinstance(data, dict) or not data.get("currencyCode") \
             or not isinstance(data.get("relationIdentificationServiceData"), dict):
         raise bad_params()
-    created = relations.upsert(call.dossier, data)
+    created = relations.upsert(call.dossier, data, call.state.now())
     return Reply(201, created) if created is not None else Reply(204)
 
 
@@ -191,16 +199,21 @@ def update_booking(kind):
     return handler
 
 
+def _timestamp(call):
+    """The `modifiedTimeStamp` query parameter ("YYYY-MM-DD HH:MM:SS.mmm", UTC) as epoch seconds."""
+    stamp = call.request.query.get("modifiedTimeStamp") or ""
+    if not TIMESTAMP_RE.match(stamp):
+        raise bad_params()
+    try:
+        since = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
+    except ValueError:
+        raise bad_params() from None
+    return since.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 def modified_bookings(kind):
     def handler(call):
-        stamp = call.request.query.get("modifiedTimeStamp") or ""
-        if not TIMESTAMP_RE.match(stamp):
-            raise bad_params()
-        try:
-            since = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f")
-        except ValueError:
-            raise bad_params() from None
-        since = since.replace(tzinfo=datetime.timezone.utc).timestamp()
+        since = _timestamp(call)
         return Reply(200, bookings.modified_since(call.dossier, call.query_int("bookyearId"),
                                                   call.request.query.get("journalKey") or None,
                                                   since, kind.financial))
@@ -230,6 +243,7 @@ ROUTES = [
     Route("GET", D + "/bookyears/{bookyearId}/journals", list_journals, "dossier", "GET /journals"),
     Route("GET", D + "/accounts", list_accounts, "dossier", "GET /accounts"),
     Route("GET", D + "/vatcodes", list_vatcodes, "dossier", "GET /vatcodes"),
+    Route("GET", D + "/relations/modified", modified_relations, "dossier", "GET /relations/modified"),
     Route("GET", D + "/relations", search_relations, "dossier", relations_operation),
     Route("PUT", D + "/relations", put_relation, "dossier", "PUT /relations"),
     Route("POST", D + "/buysellbookings", insert_booking(BUYSELL), "dossier", "POST /buysellbookings"),

@@ -10,6 +10,7 @@ DAILY_LIMITS = {
     "GET /relations": 2,
     "GET /relations?filtered": 400,
     "PUT /relations": 400,
+    "GET /relations/modified": 48,
     "POST /buysellbookings": 400,
     "GET /buysellbookings": 10,
     "PUT /buysellbookings": 10,

@@ -67,3 +67,4 @@ class Dossier:
     vatcodes: dict  # code -> VatCodeServiceData
     relations: list  # RelationServiceData dicts
     bookings: dict = field(default_factory=dict)  # (bookyear_id, journal_key, nr) -> Booking
+    relation_stamps: dict = field(default_factory=dict)  # relation id -> epoch of its last create/merge

@@ -73,15 +73,17 @@ def find(relations, ident):
     return None
 
 
-def upsert(dossier, data):
+def upsert(dossier, data, now=0.0):
     """Merge into the relation found by key / external id (-> None, i.e. 204) or create one
-    (-> the stored relation, i.e. 201)."""
+    (-> the stored relation, i.e. 201). `now` (epoch) stamps it for the modified list."""
     existing = find(dossier.relations, data.get("relationIdentificationServiceData"))
     if existing is None:
         new_id = max((relation_id(r) for r in dossier.relations), default=0) + 1
         relation = new_relation(data, new_id)
         dossier.relations.append(relation)
+        dossier.relation_stamps[new_id] = now
         return copy.deepcopy(relation)
+    dossier.relation_stamps[relation_id(existing)] = now
     merged_ident = existing["relationIdentificationServiceData"]
     sent_ident = data.get("relationIdentificationServiceData") or {}
     if sent_ident.get("externalRelationId"):
@@ -90,3 +92,10 @@ def upsert(dossier, data):
         if name != "relationIdentificationServiceData":
             existing[name] = copy.deepcopy(value)
     return None
+
+
+def modified_since(dossier, since):
+    """Relations created or merged at or after `since` (epoch); seeded ones count as never modified.
+    The sandbox deletes no relation, so `deleted` is always empty."""
+    found = [r for r in dossier.relations if dossier.relation_stamps.get(relation_id(r), -1) >= since]
+    return {"modified": copy.deepcopy(found), "deleted": []}

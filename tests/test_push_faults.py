@@ -92,10 +92,12 @@ class TestPushFaults(PushCommon):
         self.assertEqual(invoice.octopus_attempt_ids.mapped("outcome"), ["sent", "uncertain"])
 
     def test_5xx_on_a_read_is_retried_at_once(self):
-        self.sandbox.state.inject_fault("5xx", path="/relations")
+        self.dossier.relations_read_at = fields.Datetime.now() - timedelta(hours=1)  # the push reads the changes
+        self.sandbox.state.inject_fault("5xx", path="/relations/modified")
         invoice = self._move()
         self._push()
         self.assertEqual(invoice.octopus_state, "sent")
+        self.assertEqual(self._calls("GET /dossiers/{dossierId}/relations/modified"), 2, "failed once, repeated once")
 
     def test_lost_reply_then_retry_books_exactly_once(self):
         self.sandbox.state.inject_fault("drop_after_commit", path="/buysellbookings")

@@ -54,10 +54,13 @@ class TestPushPosting(PushCommon, CronMixinCase):
     def test_missing_mapping_marks_failed_then_retry_after_the_fix(self):
         unmapped = self._tax("attn_VAT-OUT-00-CC")
         invoice = self._move(lines=[(100.0, unmapped)])
-        self.assertEqual(invoice.state, "posted")
+        self.assertEqual((invoice.state, invoice.octopus_state), ("posted", "to_send"),
+                         "posting stays fast: the background job checks the mapping")
+        self._push()
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn("has no Octopus VAT code", invoice.octopus_message)
-        self.assertEqual(invoice.octopus_attempt_ids.trigger, "post")
+        self.assertEqual(invoice.octopus_attempt_ids.trigger, "cron")
+        self.assertEqual(self._bookings(), [], "nothing half-mapped reaches Octopus")
 
         unmapped.octopus_vat_code = "00"
         invoice.action_octopus_retry()
@@ -68,6 +71,7 @@ class TestPushPosting(PushCommon, CronMixinCase):
     def test_unmapped_journal_is_named_in_the_message(self):
         self.sale_journal.octopus_journal_id = False
         invoice = self._move()
+        self._push()
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn(f"Journal {self.sale_journal.name} has no Octopus journal", invoice.octopus_message)
 

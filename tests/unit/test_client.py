@@ -145,11 +145,13 @@ def test_tokens_are_renewed_before_they_end(dossier, client, state):
     assert calls(state, "GET " + D + "/bookyears") == 2  # renewed up front, no 401 round trip
 
 
-def test_a_token_that_keeps_being_refused_is_an_authentication_error(dossier, state, monkeypatch):
+def test_a_token_refused_right_after_a_good_sign_in_is_transient_not_a_wrong_password(dossier, state, monkeypatch):
     dossier.get_bookyears()
     monkeypatch.setattr(state, "dossier_of", _always_refuse)
-    with pytest.raises(errors.AuthenticationError):
+    with pytest.raises(errors.TokenRefused) as caught:
         dossier.get_bookyears()
+    assert isinstance(caught.value, errors.TransientError), "the push waits and tries again"
+    assert not isinstance(caught.value, errors.AuthenticationError)
     assert calls(state, "GET " + D + "/bookyears") == 3
 
 
@@ -214,6 +216,20 @@ def test_put_relation_creates_then_merges(dossier, state):
     assert created["expirationDays"] == 30
     assert dossier.put_relation(dict(relation, email="info@nieuwe-klant.be")) is None
     assert dossier.find_relations(external_id=4711)[0]["email"] == "info@nieuwe-klant.be"
+
+
+def test_modified_relations_bring_created_and_merged_ones_only(dossier, state):
+    started = datetime.now(timezone.utc) - timedelta(seconds=5)
+    assert dossier.modified_relations(started) == ([], []), "seeded relations are not news (404 = none)"
+    relation = {"currencyCode": "EUR", "name": "Nieuwe Klant BV", "vatNr": "BE0477.472.701",
+                "relationIdentificationServiceData": {"externalRelationId": 4712}}
+    created = dossier.put_relation(relation)
+    modified, deleted = dossier.modified_relations(started)
+    assert [r["relationIdentificationServiceData"]["relationKey"] for r in modified] == \
+        [created["relationIdentificationServiceData"]["relationKey"]]
+    assert deleted == []
+    assert dossier.modified_relations(datetime.now(timezone.utc) + timedelta(minutes=1)) == ([], [])
+    assert state.call_counts["GET /dossiers/{dossierId}/relations/modified"] == 3
 
 
 def test_buysell_booking_roundtrip(dossier, state):

@@ -61,6 +61,8 @@ def test_last_document_nr_from_both_wordings(info, last):
     "status, body, context, cls",
     [
         (401, {"technicalInfo": "Incrementing failed login attempt"}, "auth", errors.AuthenticationError),
+        (401, {"errorCode": -2}, "write", errors.TokenRefused),
+        (401, {"errorCode": -2}, "connect", errors.TokenRefused),
         (403, {"technicalInfo": "Unauthorized or disabled dossier"}, "connect", errors.DossierAccessError),
         (404, {"technicalInfo": "Dossier not found"}, "connect", errors.DossierAccessError),
         (404, {"technicalInfo": "Booking not found"}, "read", errors.NotFound),

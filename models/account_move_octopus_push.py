@@ -56,8 +56,9 @@ class AccountMove(models.Model):
     def _octopus_process(self, trigger, with_commit):
         """Push each move with its own company's dossier (the cron user is nobody's company)."""
         session = PushSession()
+        moves = self.with_context(octopus_count_apart=True) if with_commit else self
         try:
-            for move in self:
+            for move in moves:
                 move = move.with_company(move.company_id)
                 if not move.company_id.octopus_dossier_id.connection_id.active:
                     continue  # a deactivated connection pauses its moves (neutralised copies too)

@@ -61,8 +61,9 @@ class OctopusCallCounter(models.Model):
         """Count one call before it is made; raise DailyLimitReached instead of passing the limit.
 
         One UPSERT that only increments while under the limit, so two workers cannot both take the
-        last call. It runs in the caller's transaction (kept simple: a rolled-back action forgets
-        its calls, and Octopus' own 429 still stops us then).
+        last call. It runs in the transaction of `self.env`: the caller's for buttons (a rolled-back
+        action forgets its calls, and Octopus' own 429 still stops us then), a short one of its own
+        for the cron (see octopus.connection._get_client).
         """
         allowed = self._allowed(operation, use_reserve)
         if allowed is None:

@@ -71,6 +71,10 @@ class AccountMove(models.Model):
     def _octopus_push_one(self, trigger, with_commit, session):
         """Push this move's next booking; 'sent', 'busy' (another worker has it), 'contention'..."""
         self.ensure_one()
+        # Lock in a fresh transaction: under REPEATABLE READ, locking a row another worker changed
+        # after this transaction's snapshot fails with a serialization error, and a move skipped as
+        # busy left the snapshot of the previous one open (the full fault campaign met thousands).
+        self._octopus_commit(with_commit)
         try:
             if not self._octopus_lock(due_only=trigger == "cron"):
                 return "busy"

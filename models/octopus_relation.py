@@ -38,11 +38,9 @@ class OctopusRelation(models.Model):
     def _sync_relations(self, dossier, relations, deleted=(), full=False):
         """Write what Octopus answered: the whole list (`full`) or the changes since the last read."""
         rows = {}
-        for relation in relations:
-            key = ((relation.get("relationIdentificationServiceData") or {}).get("relationKey") or {}).get("id")
-            if key:
-                rows[key] = {"dossier_id": dossier.id, "relation_key": key, "name": relation.get("name"),
-                             "vat_key": self._vat_key(relation.get("vatNr"))}
+        for row in (self._row(dossier, relation) for relation in relations):
+            if row:
+                rows[row["relation_key"]] = row
         gone = set(rows) | {_deleted_key(item) for item in deleted}
         old = self.search([("dossier_id", "=", dossier.id)] + ([] if full else [("relation_key", "in", list(gone))]))
         old.unlink()
@@ -50,8 +48,13 @@ class OctopusRelation(models.Model):
         dossier.sudo().relations_read_at = fields.Datetime.now()
 
     @api.model
-    def _vat_key(self, vat_nr):
-        return normalize_vat(vat_nr, "BE") or False
+    def _row(self, dossier, relation):
+        """Create-values for one RelationServiceData (None when it carries no key)."""
+        key = ((relation.get("relationIdentificationServiceData") or {}).get("relationKey") or {}).get("id")
+        if not key:
+            return None
+        return {"dossier_id": dossier.id, "relation_key": key, "name": relation.get("name"),
+                "vat_key": normalize_vat(relation.get("vatNr"), "BE") or False}
 
     @api.model
     def _octopus_lookup(self, dossier, dossier_api, vat_key):
@@ -84,13 +87,11 @@ class OctopusRelation(models.Model):
     @api.model
     def _octopus_add(self, dossier, relation):
         """A relation the push just created: known at once to the next partner with the same VAT."""
-        self.create({
-            "dossier_id": dossier.id, "name": relation.get("name"), "vat_key": self._vat_key(relation.get("vatNr")),
-            "relation_key": relation["relationIdentificationServiceData"]["relationKey"]["id"]})
+        self.create(self._row(dossier, relation))
 
 
 def _deleted_key(item):
-    """A deleted entry is a relation, its identification or its key, depending on the Octopus version."""
+    """The reference does not give the shape of a deleted entry: a key, a relation or its identification."""
     if isinstance(item, int):
         return item
     if isinstance(item, dict):

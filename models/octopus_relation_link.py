@@ -84,14 +84,11 @@ class OctopusRelationLink(models.Model):
         if not vat_key:
             return False
         known, key = self.env["octopus.relation"].sudo()._octopus_lookup(dossier, dossier_api, vat_key)
-        return key if known else self._octopus_find_by_vat(dossier_api, partner)
+        return key if known else self._octopus_find_by_vat(dossier_api, vat_key)
 
     @api.model
-    def _octopus_find_by_vat(self, dossier_api, partner):
-        """The first Octopus relation with the partner's VAT number (confirmed here: ref §7.8)."""
-        vat_key = normalize_vat(partner.vat, partner.country_id.code or "BE") if partner.vat else None
-        if not vat_key:
-            return False
+    def _octopus_find_by_vat(self, dossier_api, vat_key):
+        """The first Octopus relation with this normalised VAT number (confirmed here: ref §7.8)."""
         matches = [r for r in dossier_api.find_relations(vat_nr=vat_key) if same_vat(r.get("vatNr"), vat_key)]
         if not matches:
             return False

@@ -54,6 +54,8 @@ def main():
         + f"  (= {figures['fault_share_of_calls']:.0%} of {figures['octopus_calls']} Octopus calls)")
     say(f"  simulated time: {figures['simulated_days']} day(s) rolled over, {figures['simulated_hours']} h advanced; "
         f"{figures['rounds']} rounds; a person pressed Retry {figures['retry_rounds_by_a_person']} time(s)")
+    say(f"  time: {figures['run_s']:.0f} s, of which {figures['pushing_s']:.0f} s in the cron workers "
+        f"(the rest: the harness's clock and counts)")
     if figures.get("failed_before_retry"):
         say("  failed before Retry: " + json.dumps(figures["failed_before_retry"], ensure_ascii=False))
     say("  worker outcomes: " + json.dumps(figures["worker_outcomes"]))

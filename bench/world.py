@@ -19,6 +19,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 
 from ..octopus.vat import is_valid_be_vat, to_octopus_format
+from ..models.account_move import PENDING
 from ..sandbox import DEFAULT_SEED
 
 USER = "bench@B99999"
@@ -26,7 +27,6 @@ PASSWORD = "bench"
 SOFTWARE_HOUSE_UUID = "00000000-0000-4000-8000-000000000099"
 BOOKYEAR = 2  # "2026" in every generated dossier (1 = 2025, closed)
 INVOICE_YEAR = 2026
-PENDING = ("to_send", "sending", "uncertain", "waiting")
 
 # -- sandbox seeds ---------------------------------------------------------------------------------
 

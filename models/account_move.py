@@ -11,6 +11,7 @@ from ..octopus.booking import display_number
 PUSHED_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 STATES = [("to_send", "To send"), ("sending", "Sending"), ("sent", "Sent"), ("waiting", "Waiting"),
           ("uncertain", "Uncertain"), ("failed", "Failed")]
+PENDING = ("to_send", "sending", "uncertain", "waiting")  # still to reach Octopus without a person
 CRON_XMLID = "account_octopus.ir_cron_octopus_push"
 MANAGER_GROUP = "account_octopus.group_octopus_manager"
 OUTBOX_FIELDS = frozenset({

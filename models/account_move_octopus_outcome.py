@@ -4,16 +4,18 @@ from datetime import timedelta
 import requests
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..octopus import errors
-from .account_move import CRON_XMLID
-from .octopus_push_run import INVOICE
+from .account_move import CRON_XMLID, PENDING
+from .octopus_push_run import INVOICE, PAYMENT
 
 _logger = logging.getLogger(__name__)
 
 CHECK_DELAY = timedelta(minutes=5)  # give Octopus time before reading back a lost reply
 BACKOFF_MINUTES = (5, 15, 60, 180, 360)  # then failed
 OCTOPUS_FAILURES = (errors.OctopusError, requests.RequestException)
+PARKABLE = ("to_send", "uncertain", "waiting")  # due moves a paused dossier parks at once (not "sending")
 
 
 class AccountMove(models.Model):
@@ -124,6 +126,8 @@ class AccountMove(models.Model):
         return "uncertain"
 
     def _octopus_wait(self, kind, reason, until, message, attempt, with_commit):
+        """This move met the lock or the daily limit that now pauses its dossier: it waits, and so
+        does the rest of the company's queue."""
         starts_waiting = self.octopus_waiting_reason != reason  # one note, not one per hourly retry
         self.write({kind.state: "waiting", kind.message: message, "octopus_waiting_reason": reason,
                     "octopus_next_try": until})
@@ -131,26 +135,49 @@ class AccountMove(models.Model):
         if starts_waiting:
             self._octopus_note(message)
         self.env.ref(CRON_XMLID)._trigger(at=until)
+        self._octopus_commit(with_commit)  # this move's outcome first: parking the others may meet contention
+        self._octopus_lock_due_of_company()._octopus_park(self.company_id.octopus_dossier_id)
         self._octopus_commit(with_commit)
         return "waiting"
 
-    def _octopus_wait_for_dossier(self, kind, dossier, with_commit):
-        """The dossier's journal is open in Octopus (or its daily limit reached): join the queue
-        without calling Octopus."""
-        until, reason = dossier.push_paused_until, dossier.push_pause_reason
-        vals = {"octopus_next_try": until}
-        when = f"{until:%Y-%m-%d %H:%M}"
-        if self[kind.state] != "uncertain":
-            if reason == "lock":
-                message = self.env._("Waiting: the Octopus journal is open by another user. Sent automatically "
-                                     "once it is closed in Octopus (next try %(when)s UTC).", when=when)
-            else:
-                message = self.env._("Waiting: Octopus' daily call limit is reached. Sent automatically from "
-                                     "%(when)s UTC.", when=when)
-            vals.update({kind.state: "waiting", "octopus_waiting_reason": reason, kind.message: message})
-        self.write(vals)
+    def _octopus_wait_for_dossier(self, dossier, with_commit):
+        """The dossier is paused (journal open in Octopus, daily limit): join the queue without
+        calling Octopus, with the rest of the company's due moves."""
+        (self | self._octopus_lock_due_of_company())._octopus_park(dossier)
         self._octopus_commit(with_commit)
         return "waiting"
+
+    def _octopus_park(self, dossier):
+        """Wait until the dossier's pause ends, in one write for all these moves rather than one
+        commit each: a daily limit met by a backlog of thousands would otherwise have the cron
+        rewrite every one of them, every day. A lost reply stays uncertain: checked first."""
+        until, reason = dossier.push_paused_until, dossier.push_pause_reason
+        when = f"{until:%Y-%m-%d %H:%M}"
+        if reason == "lock":
+            message = self.env._("Waiting: the Octopus journal is open by another user. Sent automatically "
+                                 "once it is closed in Octopus (next try %(when)s UTC).", when=when)
+        else:
+            message = self.env._("Waiting: Octopus' daily call limit is reached. Sent automatically from "
+                                 "%(when)s UTC.", when=when)
+        for kind in (INVOICE, PAYMENT):
+            of_kind = self.filtered(lambda m, k=kind: (m.octopus_state in PENDING) == (k is INVOICE))
+            uncertain = of_kind.filtered(lambda m, k=kind: m[k.state] == "uncertain")
+            uncertain.write({"octopus_next_try": until})
+            (of_kind - uncertain).write({kind.state: "waiting", "octopus_waiting_reason": reason,
+                                         kind.message: message, "octopus_next_try": until})
+
+    def _octopus_lock_due_of_company(self):
+        """The other moves of this move's company that are due now, row-locked; those another worker
+        holds, or is sending, are left to it."""
+        self.env.cr.execute(SQL("""SELECT id FROM account_move
+                                    WHERE company_id = %(company)s AND id != %(id)s
+                                      AND (octopus_state IN %(parkable)s
+                                           OR (octopus_state = 'sent' AND octopus_payment_state IN %(parkable)s))
+                                      AND (octopus_next_try IS NULL OR octopus_next_try <= %(now)s)
+                                    ORDER BY id FOR UPDATE SKIP LOCKED""",
+                                company=self.company_id.id, id=self.id, parkable=PARKABLE,
+                                now=fields.Datetime.now()))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     def _octopus_retry_later(self, kind, message, attempt, with_commit):
         next_try = self._octopus_backoff()

@@ -6,14 +6,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..octopus import errors
-from .account_move import CRON_XMLID
+from .account_move import CRON_XMLID, PENDING
 from .account_move_octopus_outcome import OCTOPUS_FAILURES
 from .octopus_push_run import (CONCURRENCY_ERRORS, INVOICE, PAYMENT, Attempt, CheckFailed, PushSession,
                                Undecided)
 
 _logger = logging.getLogger(__name__)
 
-PENDING = ("to_send", "sending", "uncertain", "waiting")
 SENDING_GRACE = timedelta(minutes=10)  # a "sending" move older than this belongs to a crashed worker
 NUMBER_ROUNDS = 5  # "illegal document number" answers in a row before giving the journal a rest
 
@@ -134,7 +133,7 @@ class AccountMove(models.Model):
         dossier = self.company_id.octopus_dossier_id
         attempt = Attempt(trigger, kind)
         if trigger == "cron" and dossier._octopus_push_paused():
-            return self._octopus_wait_for_dossier(kind, dossier, with_commit)
+            return self._octopus_wait_for_dossier(dossier, with_commit)
         if self[kind.check_needed]:
             try:
                 with self.env.cr.savepoint():

@@ -213,6 +213,28 @@ class TestPushFaults(PushCommon):
             self._push()
         self.assertEqual((first.octopus_state, second.octopus_state), ("sent", "sent"))
 
+    def test_a_paused_dossier_parks_its_whole_queue_in_one_run(self):
+        """A backlog stopped by a daily limit is parked at once, not rewritten one move per cron step."""
+        self.env["octopus.call.counter"].sudo().create({
+            "connection_id": self.connection.id, "octopus_dossier_key": DEMO_DOSSIER_ID,
+            "day": self.env["octopus.call.counter"]._today(), "operation": "POST /buysellbookings", "count": 400})
+        first, second, lost_reply = self._move(), self._move(), self._move()
+        lost_reply.write({"octopus_state": "uncertain", "octopus_check_needed": True})
+        self.env["account.move"]._cron_octopus_push(batch_size=1, with_commit=False)
+
+        tomorrow = datetime.combine(fields.Date.today() + timedelta(days=1), time(0, 5))
+        self.assertEqual([(m.octopus_state, m.octopus_next_try) for m in (first, second)],
+                         [("waiting", tomorrow)] * 2, "a batch of one parked the whole queue")
+        self.assertIn("daily call limit", second.octopus_message)
+        self.assertEqual((lost_reply.octopus_state, lost_reply.octopus_check_needed, lost_reply.octopus_next_try),
+                         ("uncertain", True, tomorrow), "a lost reply waits too, and is still checked first")
+        self.assertEqual(self._calls(POST_BOOKING), 0)
+
+        with freeze_time(tomorrow + timedelta(minutes=1)):
+            self._push()
+        self.assertEqual({m.octopus_state for m in (first, second, lost_reply)}, {"sent"})
+        self.assertEqual(len(self._bookings()), 3, "each booked once")
+
     def test_network_errors_back_off_then_fail(self):
         self.sandbox.state.inject_fault("drop", count=50, path="/relations")
         invoice = self._move()

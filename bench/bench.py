@@ -329,7 +329,6 @@ class Bench:
         server = self.sandbox([w.dossier_seed(dossier_id, "Backlog", w.be_vat(dossier_id))])
         state = server.state
         result = {"moves": count}
-        clock = w.Clock(state)
         try:
             with self.cursor() as cr:
                 env = w.open_env(cr)
@@ -354,7 +353,7 @@ class Bench:
                                                           ("body", "ilike", "open by another user")])
                 figure(result, "backlog.lock_notifications", notes)
                 state.unlock(dossier_id)
-                clock.advance(cr, 3600 + 60)  # the hourly retry comes
+                w.shift_deadlines(cr, state, 3600 + 60)  # the hourly retry comes
                 w.reset_counters(cr)
             pdf_path = os.path.join(os.environ.get("BENCH_WORK", "/tmp"), "bench_invoice.pdf")
             with open(pdf_path, "wb") as handle:
@@ -385,7 +384,7 @@ class Bench:
                 figure(result, "backlog.crash.stored_not_known_sent", stored - sent, "",
                        "(the request of the killed worker reached Octopus)")
                 result["crash_killed"] = crashed["killed"]
-                clock.advance(cr, 11 * 60)  # "sending" left by a dead worker is taken back after 10 minutes
+                w.shift_deadlines(cr, state, 11 * 60)  # "sending" left by a dead worker is taken back after 10 minutes
             drained = self.drain_process(company.id, pdf_path)
             figure(result, "backlog.drain_s", drained["wall"], "s", f"({drained['batches']} cron batches of 50)")
             figure(result, "backlog.drain_moves_per_minute", 60 * (count - sent) / drained["wall"])

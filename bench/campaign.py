@@ -18,7 +18,7 @@ draw still varies from run to run):
   reached anyway: each dossier gets more moves than it may book in a day.
 
 Locks and daily limits make the addon wait an hour or until tomorrow; the campaign does not wait:
-``world.Clock`` moves the addon's deadlines and the sandbox's clock instead.
+``world.Clock`` moves Odoo's clock and the sandbox's forward instead.
 """
 import contextlib
 import logging
@@ -261,7 +261,7 @@ class Campaign:
         before_calls = sum(world.sandbox_calls(state).values())
         plan.new_day()
         try:
-            with self.patched(), self.registry.cursor() as cr:
+            with self.patched(), clock, self.registry.cursor() as cr:
                 while True:
                     rounds += 1
                     sent = self._count_sent(cr)

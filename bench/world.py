@@ -256,19 +256,36 @@ def run_cron_until_idle(env, company_ids, batch_size=50, after_batch=None, max_b
 
 
 class Clock:
-    """Time travel for runs with real commits: rather than waiting an hour for a lock to be retried
-    or a day for a daily limit, every deadline the addon stored (next try of a move, pause of a
-    dossier) is moved back and the sandbox's clock forward by the same amount.
+    """Simulated time for a run in this process: rather than waiting an hour for a lock to be retried
+    or a day for a daily limit, Odoo's clock (``fields.Datetime.now``, which the addon reads for
+    every deadline) and the sandbox's clock move forward together. Nothing stored is rewritten:
+    moving every waiting move's deadline instead cost an UPDATE of thousands of rows per step.
 
     A new day (the sandbox's calendar day changed, or a daily-limit pause ends) starts in both
     places: the sandbox's quotas roll over with its clock and the addon's call counters are
-    emptied, which is what the next UTC day looks like to it.
+    emptied, which is what the next UTC day looks like to it. Use as a context manager; other
+    processes (bench's drainer) keep real time, see ``shift_deadlines``.
     """
 
     def __init__(self, state):
         self.state = state
         self.advanced = 0.0
         self.days = 0
+        self._patch = None
+
+    def now(self):
+        """Odoo's simulated now: naive UTC, whole seconds, like fields.Datetime.now()."""
+        real = datetime.now(timezone.utc).replace(tzinfo=None)
+        return (real + timedelta(seconds=self.advanced)).replace(microsecond=0)
+
+    def __enter__(self):
+        from odoo import fields  # noqa: PLC0415
+        self._patch = patch.object(fields.Datetime, "now", staticmethod(lambda *args: self.now()))
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._patch.stop()
 
     def pending_deadline(self, cr, company_ids):
         """Seconds until the first pending move of these companies is due (0 when one is due now)."""
@@ -279,19 +296,13 @@ class Clock:
         first = cr.fetchone()[0]
         if first is None:
             return 0.0
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        return max((first - now).total_seconds(), 0.0)
+        return max((first - self.now()).total_seconds(), 0.0)
 
     def advance(self, cr, seconds):
         seconds = max(float(seconds), 1.0)
-        shift = timedelta(seconds=seconds)
         cr.execute("SELECT count(*) FROM octopus_dossier WHERE push_pause_reason = 'limit' "
-                   "AND push_paused_until <= (now() at time zone 'UTC') + %s", [shift])
+                   "AND push_paused_until <= %s", [self.now() + timedelta(seconds=seconds)])
         limit_ends = cr.fetchone()[0] > 0
-        cr.execute("UPDATE account_move SET octopus_next_try = octopus_next_try - %s "
-                   "WHERE octopus_next_try IS NOT NULL", [shift])
-        cr.execute("UPDATE octopus_dossier SET push_paused_until = push_paused_until - %s "
-                   "WHERE push_paused_until IS NOT NULL", [shift])
         day = self.state.today()
         self.state.advance(seconds)
         self.advanced += seconds
@@ -308,6 +319,18 @@ class Clock:
             self.advanced += extra
         cr.execute("DELETE FROM octopus_call_counter")
         self.days += 1
+
+
+def shift_deadlines(cr, state, seconds):
+    """Time travel across processes (another process keeps real time): every deadline the addon
+    stored (next try of a move, pause of a dossier) moves back, the sandbox's clock forward."""
+    shift = timedelta(seconds=seconds)
+    cr.execute("UPDATE account_move SET octopus_next_try = octopus_next_try - %s "
+               "WHERE octopus_next_try IS NOT NULL", [shift])
+    cr.execute("UPDATE octopus_dossier SET push_paused_until = push_paused_until - %s "
+               "WHERE push_paused_until IS NOT NULL", [shift])
+    state.advance(seconds)
+    cr.commit()  # pylint: disable=invalid-commit
 
 
 def reset_counters(cr):

@@ -3,7 +3,6 @@ import threading
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError
 
 from ..octopus.booking import display_number
@@ -19,8 +18,6 @@ OUTBOX_FIELDS = frozenset({
     "octopus_bookyear_id", "octopus_journal_key", "octopus_document_nr", "octopus_sent_at", "octopus_check_needed",
     "octopus_payment_state", "octopus_payment_journal_key", "octopus_payment_document_nr",
     "octopus_payment_sent_at", "octopus_payment_check_needed", "octopus_payment_message"})
-QUEUE_FIELDS = ["octopus_state", "octopus_message", "octopus_waiting_reason", "octopus_next_try",
-                "octopus_retry_count"]
 
 
 class AccountMove(models.Model):
@@ -142,19 +139,10 @@ class AccountMove(models.Model):
         self.env.ref(CRON_XMLID)._trigger()
 
     def _octopus_mark_to_send(self):
-        """Put the moves in the outbox with one UPDATE.
-
-        account.move.write() re-validates posted moves and runs mail tracking, which doubled the time
-        of a posting for five bookkeeping columns that nothing tracks or checks (bench/: posting).
-        octopus_number stays right: it only shows for sent moves, and sent moves are never queued.
-        """
-        self.flush_recordset(QUEUE_FIELDS)
-        self.env.cr.execute(SQL(
-            """UPDATE account_move
-                  SET octopus_state = 'to_send', octopus_message = NULL, octopus_waiting_reason = NULL,
-                      octopus_next_try = NULL, octopus_retry_count = 0
-                WHERE id IN %s""", tuple(self.ids)))
-        self.invalidate_recordset(QUEUE_FIELDS)
+        """Put the moves in the outbox. Only outbox columns: write() sends them past
+        account.move.write(), its re-validation of posted moves and its mail tracking."""
+        self.write({"octopus_state": "to_send", "octopus_message": False, "octopus_waiting_reason": False,
+                    "octopus_next_try": False, "octopus_retry_count": 0})
 
     # -- reset to draft, cancel --------------------------------------------------------------------
 

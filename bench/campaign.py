@@ -291,7 +291,8 @@ class Campaign:
         finally:
             plan.uninstall()
         self.figures.update({
-            "run_s": round(time.perf_counter() - started, 1), "pushing_s": round(pushing, 1), "rounds": rounds, "simulated_days": clock.days,
+            "run_s": round(time.perf_counter() - started, 1), "pushing_s": round(pushing, 1), "rounds": rounds,
+            "simulated_days": clock.days,
             "simulated_hours": round(clock.advanced / 3600, 1), "retry_rounds_by_a_person": retried,
             "octopus_calls": sum(world.sandbox_calls(state).values()) - before_calls,
             "faults_injected": dict(plan.injected), "faults_total": sum(plan.injected.values()),

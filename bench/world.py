@@ -18,8 +18,8 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 
-from ..octopus.vat import is_valid_be_vat, to_octopus_format
 from ..models.account_move import PENDING
+from ..octopus.vat import is_valid_be_vat, to_octopus_format
 from ..sandbox import DEFAULT_SEED
 
 USER = "bench@B99999"

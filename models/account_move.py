@@ -3,6 +3,7 @@ import threading
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
+from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError
 
 from ..octopus.booking import display_number
@@ -18,6 +19,13 @@ OUTBOX_FIELDS = frozenset({
     "octopus_bookyear_id", "octopus_journal_key", "octopus_document_nr", "octopus_sent_at", "octopus_check_needed",
     "octopus_payment_state", "octopus_payment_journal_key", "octopus_payment_document_nr",
     "octopus_payment_sent_at", "octopus_payment_check_needed", "octopus_payment_message"})
+
+
+def pending_sql(states=PENDING):
+    """SQL condition on account_move: the invoice's booking is in `states`, or, the invoice being
+    sent, its payment's booking is (the Python twin: _octopus_pending_kind)."""
+    return SQL("(octopus_state IN %(states)s OR (octopus_state = 'sent' AND octopus_payment_state IN %(states)s))",
+               states=states)
 
 
 class AccountMove(models.Model):

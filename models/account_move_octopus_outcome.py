@@ -7,7 +7,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..octopus import errors
-from .account_move import CRON_XMLID, PENDING
+from .account_move import CRON_XMLID, pending_sql
 from .octopus_push_run import INVOICE, PAYMENT
 
 _logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ class AccountMove(models.Model):
             message = self.env._("Waiting: Octopus' daily call limit is reached. Sent automatically from "
                                  "%(when)s UTC.", when=when)
         for kind in (INVOICE, PAYMENT):
-            of_kind = self.filtered(lambda m, k=kind: (m.octopus_state in PENDING) == (k is INVOICE))
+            of_kind = self.filtered(lambda m, k=kind: m._octopus_pending_kind() is k)
             uncertain = of_kind.filtered(lambda m, k=kind: m[k.state] == "uncertain")
             uncertain.write({"octopus_next_try": until})
             (of_kind - uncertain).write({kind.state: "waiting", "octopus_waiting_reason": reason,
@@ -170,12 +170,10 @@ class AccountMove(models.Model):
         """The other moves of this move's company that are due now, row-locked; those another worker
         holds, or is sending, are left to it."""
         self.env.cr.execute(SQL("""SELECT id FROM account_move
-                                    WHERE company_id = %(company)s AND id != %(id)s
-                                      AND (octopus_state IN %(parkable)s
-                                           OR (octopus_state = 'sent' AND octopus_payment_state IN %(parkable)s))
+                                    WHERE company_id = %(company)s AND id != %(id)s AND %(parkable)s
                                       AND (octopus_next_try IS NULL OR octopus_next_try <= %(now)s)
                                     ORDER BY id FOR UPDATE SKIP LOCKED""",
-                                company=self.company_id.id, id=self.id, parkable=PARKABLE,
+                                company=self.company_id.id, id=self.id, parkable=pending_sql(PARKABLE),
                                 now=fields.Datetime.now()))
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..octopus import errors
-from .account_move import CRON_XMLID, PENDING
+from .account_move import CRON_XMLID, PENDING, pending_sql
 from .account_move_octopus_outcome import OCTOPUS_FAILURES
 from .octopus_push_run import (CONCURRENCY_ERRORS, INVOICE, PAYMENT, Attempt, CheckFailed, PushSession,
                                Undecided)
@@ -77,14 +77,13 @@ class AccountMove(models.Model):
         try:
             if not self._octopus_lock(due_only=trigger == "cron"):
                 return "busy"
-            if self.octopus_state in PENDING:
-                result = self._octopus_push_document(INVOICE, trigger, with_commit, session)
-                if result == "sent" and self.octopus_payment_state == "to_send":
-                    result = self._octopus_push_one(trigger, with_commit, session)  # its payment, now
-                return result
-            if self.octopus_state == "sent" and self.octopus_payment_state in PENDING:
-                return self._octopus_push_document(PAYMENT, trigger, with_commit, session)
-            return "nothing"
+            kind = self._octopus_pending_kind()
+            if not kind:
+                return "nothing"
+            result = self._octopus_push_document(kind, trigger, with_commit, session)
+            if kind is INVOICE and result == "sent" and self.octopus_payment_state == "to_send":
+                result = self._octopus_push_one(trigger, with_commit, session)  # its payment, now
+            return result
         except CONCURRENCY_ERRORS as exc:
             if not with_commit:
                 raise
@@ -102,6 +101,15 @@ class AccountMove(models.Model):
             _logger.exception("Octopus push of move %s failed unexpectedly; tried again later.", self.id)
             return "error"
 
+    def _octopus_pending_kind(self):
+        """The booking of this move still to reach Octopus: the invoice's, then its payment's; None
+        when neither (the SQL twin: pending_sql)."""
+        if self.octopus_state in PENDING:
+            return INVOICE
+        if self.octopus_state == "sent" and self.octopus_payment_state in PENDING:
+            return PAYMENT
+        return None
+
     def _octopus_lock(self, due_only):
         """Lock this move's row unless another worker holds it, and only while it still has work.
 
@@ -109,12 +117,10 @@ class AccountMove(models.Model):
         """
         self.env.flush_all()
         query = SQL("""SELECT id FROM account_move
-                        WHERE id = %(id)s
-                          AND (octopus_state IN %(pending)s
-                               OR (octopus_state = 'sent' AND octopus_payment_state IN %(pending)s))
+                        WHERE id = %(id)s AND %(pending)s
                           AND (%(any_time)s OR octopus_next_try IS NULL OR octopus_next_try <= %(now)s)
                           FOR UPDATE SKIP LOCKED""",
-                    id=self.id, pending=PENDING, any_time=not due_only, now=fields.Datetime.now())
+                    id=self.id, pending=pending_sql(), any_time=not due_only, now=fields.Datetime.now())
         self.env.cr.execute(query)
         if not self.env.cr.fetchone():
             return False

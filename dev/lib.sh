@@ -11,43 +11,63 @@ PG_VERSION=15
 die() { printf '\n\033[1;31mERROR:\033[0m %s\n\n' "$*" >&2; exit 1; }
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
-# Odoo 18 from the Python environment, or from a source tree named by ODOO_PATH.
-find_odoo() {
-    if [ -n "${ODOO_PATH:-}" ]; then
-        [ -d "$ODOO_PATH/odoo" ] || die "ODOO_PATH=$ODOO_PATH does not hold an Odoo source tree (no odoo/ folder in it)."
-        export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
-    fi
-    local version
-    if ! version=$("$PYTHON" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null); then
-        die "Odoo 18 is not importable from $PYTHON.
-    Install Odoo 18 the usual way (https://www.odoo.com/documentation/18.0/administration/on_premise/source.html),
-    then either install it into this Python (pip install -e <odoo-18-source>) or run:
-        ODOO_PATH=/path/to/odoo-18-source $0
-    The Odoo tests are never skipped: without Odoo this command fails."
-    fi
-    [ "$version" = "18" ] || die "Found Odoo $version; account_octopus needs Odoo 18."
-    ODOO_ROOT=$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(odoo.__file__)))')
-    ODOO_ADDONS="$ODOO_ROOT/odoo/addons"
-    [ -d "$ODOO_ROOT/addons/account" ] && ODOO_ADDONS="$ODOO_ROOT/addons,$ODOO_ADDONS"
-    "$PYTHON" -c 'import odoo.addons' >/dev/null
+source "$REPO/dev/odoo_env.sh"
+
+# --rebuild-env (any position) builds the Odoo environment afresh; the other arguments stay in ARGS.
+ARGS=()
+for arg in "$@"; do
+    if [ "$arg" = --rebuild-env ]; then REBUILD_ENV=1; else ARGS+=("$arg"); fi
+done
+
+# The distributions requirements.txt names that this Python lacks, one per line (none: all there).
+missing_python_requirements() {
+    "$PYTHON" - "$REPO/requirements.txt" <<'PY'
+import re, sys
+from importlib import metadata
+for line in open(sys.argv[1]):
+    line = line.split("#", 1)[0].strip()
+    if line:
+        name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            print(name)
+PY
 }
 
 install_python_requirements() {
-    if ! "$PYTHON" -c 'import requests, pytest, pytest_odoo, freezegun, phonenumbers' 2>/dev/null \
-        || ! command -v pylint >/dev/null 2>&1 || ! "$PYTHON" -c 'import pylint_odoo' 2>/dev/null; then
-        say "Installing Python requirements (requirements.txt)"
-        "$PYTHON" -m pip install -q -r "$REPO/requirements.txt" >"${TMPDIR:-/tmp}/account_octopus_pip.log" 2>&1 \
-            || { cat "${TMPDIR:-/tmp}/account_octopus_pip.log"; die "pip install -r requirements.txt failed"; }
-    fi
+    local missing
+    missing=$(missing_python_requirements | tr '\n' ' ')
+    [ -z "$missing" ] && return 0
+    say "Installing Python requirements missing from $PYTHON: $missing"
+    local log="${TMPDIR:-/tmp}/account_octopus_pip.log"
+    "$PYTHON" -m pip install -q -r "$REPO/requirements.txt" >"$log" 2>&1 \
+        || { cat "$log"; die "pip install -r requirements.txt failed for: $missing"; }
+    missing=$(missing_python_requirements | tr '\n' ' ')
+    [ -z "$missing" ] || die "Still missing after pip install -r requirements.txt: $missing"
 }
 
+APT_UPDATED=""
 apt_install() {  # apt_install <command-or-path> <debian-package>...
     local probe=$1; shift
-    command -v "$probe" >/dev/null 2>&1 || [ -e "$probe" ] && return 0
-    [ "$(id -u)" = 0 ] || die "$probe is missing; install the Debian package(s) $* (needs root)."
-    say "Installing Debian package(s): $*"
-    apt-get update -qq >/dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    { command -v "$probe" >/dev/null 2>&1 || [ -e "$probe" ]; } && return 0
+    [ "$(id -u)" = 0 ] || die "$probe is missing: install the Debian package(s) $* (needs root), then run this again."
+    say "Installing Debian package(s) for $probe: $* (missing)"
+    if [ -z "$APT_UPDATED" ]; then
+        apt-get update -qq >/dev/null 2>&1 || true
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >"${TMPDIR:-/tmp}/account_octopus_apt.log" 2>&1 \
+        || { tail -n 20 "${TMPDIR:-/tmp}/account_octopus_apt.log"; die "apt-get install $* failed (log above)."; }
+    { command -v "$probe" >/dev/null 2>&1 || [ -e "$probe" ]; } || die "$probe is still missing after installing $*."
+}
+
+# What the Odoo tests and the demo need from Debian besides Odoo: PostgreSQL (start_postgres),
+# wkhtmltopdf for real invoice PDFs, and Chromium for the browser tour.
+install_debian_requirements() {
+    apt_install wkhtmltopdf wkhtmltopdf
+    command -v google-chrome chromium chromium-browser google-chrome-stable >/dev/null 2>&1 \
+        || apt_install chromium chromium
 }
 
 free_port() {

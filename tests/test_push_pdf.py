@@ -1,6 +1,3 @@
-import shutil
-import unittest
-
 from odoo.tests import tagged
 
 from .push_common import PushCommon
@@ -12,7 +9,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 class TestPushPdf(PushCommon):
     """The invoice PDF travels with the booking: one call, readable in Octopus."""
 
-    @unittest.skipUnless(shutil.which("wkhtmltopdf"), "needs wkhtmltopdf to render a real PDF")
     def test_invoice_pdf_attached_and_readable_from_octopus(self):
         invoice = self._move()
         self._push(force_report_rendering=True)

@@ -1,5 +1,6 @@
 import logging
 import re
+from urllib.parse import urlsplit
 
 from psycopg2.errors import LockNotAvailable
 import requests
@@ -16,6 +17,8 @@ UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 # Changing one of these means the stored tokens and the last successful test no longer apply.
 CREDENTIAL_FIELDS = {"url", "user", "password", "software_house_uuid"}
 RELOAD = {"type": "ir.actions.client", "tag": "soft_reload"}
+# The password travels with every sign-in: plain http only to this machine (the sandbox, a local proxy).
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class DatabaseTokenStore:
@@ -141,6 +144,12 @@ class OctopusConnection(models.Model):
                 raise ValidationError(self.env._(
                     "The service URL %(url)s is not a web address: it must start with https:// "
                     "(for example %(example)s).", url=connection.url, example=PRODUCTION_URL))
+            parts = urlsplit(connection.url)
+            if parts.scheme.lower() != "https" and parts.hostname not in LOOPBACK_HOSTS:
+                raise ValidationError(self.env._(
+                    "The service URL %(url)s is not encrypted: your Octopus password would travel in clear. "
+                    "Use an https:// address (for example %(example)s); plain http:// is only accepted for "
+                    "localhost.", url=connection.url, example=PRODUCTION_URL))
 
     @api.constrains("software_house_uuid")
     def _check_software_house_uuid(self):

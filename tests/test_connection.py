@@ -77,6 +77,16 @@ class TestConnection(OctopusCommon):
         with self.assertRaises(ValidationError):
             self.connection.url = "service.inaras.be"
 
+    def test_password_only_travels_encrypted(self):
+        with self.assertRaisesRegex(ValidationError, "not encrypted"):
+            self.connection.url = "http://service.inaras.be/octopus-rest-api/v1"
+        with self.assertRaisesRegex(ValidationError, "not encrypted"):
+            self.connection.url = "http://10.0.0.5:8099/octopus-rest-api/v1"
+        for url in ("https://service.inaras.be/octopus-rest-api/v1",
+                    "http://localhost:8099/octopus-rest-api/v1", "http://127.0.0.1:8099/octopus-rest-api/v1"):
+            self.connection.url = url
+            self.assertEqual(self.connection.url, url)
+
     def test_changing_credentials_asks_for_a_new_test(self):
         self.connection.action_test_connection()
         self.assertTrue(self.connection.active)

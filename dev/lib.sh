@@ -7,6 +7,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
 PG_VERSION=15
+# runuser and useradd live in the sbin folders, which a non-login shell's PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 
 die() { printf '\n\033[1;31mERROR:\033[0m %s\n\n' "$*" >&2; exit 1; }
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }

@@ -7,7 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from . import relations
+from . import relations, schema
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found, refused
 from .model import Booking
 
@@ -25,6 +25,8 @@ class Kind:
     dates: tuple
     journal_types: str
     financial: bool
+    schema: dict  # the bare booking's fields (PUT), wrapped in `request_schema` for POST
+    request_schema: dict
 
     def illegal_nr(self, dossier_id, last, new):
         # The two recorded texts differ (ref §5.1); both are reproduced verbatim.
@@ -39,38 +41,42 @@ BUYSELL = Kind("buySellBookingServiceData",
                ("amount", "bookyearKey", "bookyearPeriodeNr", "currencyCode", "documentDate",
                 "documentSequenceNr", "exchangeRate", "expiryDate", "journalKey",
                 "relationIdentificationServiceData"),
-               ("documentDate", "expiryDate"), "AV", False)
+               ("documentDate", "expiryDate"), "AV", False, schema.BUYSELL, schema.BUYSELL_REQUEST)
 FINANCIAL = Kind("financialDiversBookingServiceData",
                  ("bookyearKey", "bookyearPeriodeNr", "documentDate", "documentSequenceNr",
                   "exchangeRate", "journalKey"),
-                 ("documentDate",), "FD", True)
+                 ("documentDate",), "FD", True, schema.FINANCIAL, schema.FINANCIAL_REQUEST)
 
 
-def insert(kind, dossier, payload, now, lock_code):
+def insert(kind, dossier, payload, now, lock_code, strict=False):
     """POST: -> the stored Booking. `payload` is the wrapped request body."""
     if not isinstance(payload, dict):
         raise bad_params()
+    schema.check(strict, kind.request_schema, payload)
     data = _shaped(kind, payload.get(kind.wrapper))
     attachments = decode_attachments(payload.get("attachments"))
     bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
     nr = data["documentSequenceNr"]
+    # The number is checked before the period: recorded traffic with both wrong got -13 (ref §6.4).
     if nr != journal.last_nr + 1:
         raise refused(-13, "The document number is invalid: it must follow on the last document "
                            "number of the journal.", kind.illegal_nr(dossier.id, journal.last_nr, nr))
-    _check_content(kind, dossier, data)
+    _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    data = _stored(kind, dossier, data)
     journal.last_nr = nr
     booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api")
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
     return booking
 
 
-def update(kind, dossier, data, now, lock_code):
+def update(kind, dossier, data, now, lock_code, strict=False):
     """PUT with the bare booking: replaces the stored content, keeps the attachments."""
+    schema.check(strict, kind.schema, data)
     data = _shaped(kind, data)
     bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
     booking = find(dossier, bookyear.id, journal.key, data["documentSequenceNr"], kind.financial)
-    _check_content(kind, dossier, data)
-    booking.data, booking.modified = data, now
+    _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    booking.data, booking.modified = _stored(kind, dossier, data), now
 
 
 def find(dossier, bookyear_id, journal_key, nr, financial):
@@ -129,6 +135,7 @@ def typed_in_octopus(dossier, bookyear, journal, today, now):
         data["bookingLines"] = [{"accountKey": accounts[0], "amount": 100.0, "type": "A"}]
         if journal.kind == "D":
             data["bookingLines"].append({"accountKey": accounts[-1], "amount": -100.0, "type": "A"})
+    data = _stored(FINANCIAL if journal.kind in "FD" else BUYSELL, dossier, data)
     journal.last_nr = nr
     booking = Booking(bookyear.id, journal.key, nr, data, [], now, "octopus")
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
@@ -195,7 +202,10 @@ def _writable_journal(kind, dossier, data, lock_code):
         raise ApiError(403, f"Journal {journal.key} is open by another user", lock_code, LOCK_MESSAGE)
     if bookyear.closed:
         raise ApiError(403, f"Bookyear {bookyear.description} is closed", -11, LOCK_MESSAGE)
-    period = data["bookyearPeriodeNr"]
+    return bookyear, journal
+
+
+def _check_period(dossier, bookyear, journal, period):
     if period not in bookyear.period_numbers():
         raise refused(-14, "Bookyear period unknown",
                       f"Unable to insert booking in dossier {dossier.id}.  Bookyear period unknown")
@@ -203,15 +213,26 @@ def _writable_journal(kind, dossier, data, lock_code):
         raise refused(-15, "Bookyear period protected",
                       f"Unable to insert booking in dossier {dossier.id}.  Bookyear period {period} "
                       f"is protected or closed in journal {journal.key}")
-    return bookyear, journal
 
 
-def _check_content(kind, dossier, data):
+def _stored(kind, dossier, data):
+    """Check the content and return it as Octopus stores it, and so lists it again (ref §4.6,
+    §4.7 recorded read-backs): `paymentMethod` always present, the relation named by both its key
+    and its external id, financial lines with accountKey / externalRelationId / relationId, each 0
+    when unused."""
     if kind.financial:
-        _check_financial_lines(dossier, data["bookingLines"])
-        return
-    if relations.find(dossier.relations, data["relationIdentificationServiceData"]) is None:
+        data["bookingLines"] = [_stored_financial_line(dossier, line) for line in data["bookingLines"]]
+        return data
+    relation = relations.find(dossier.relations, data["relationIdentificationServiceData"])
+    if relation is None:
         raise refused(-16, "Unknown relation")
+    _check_buysell_lines(dossier, data)
+    data["relationIdentificationServiceData"] = relations.identification(relation)
+    data.setdefault("paymentMethod", 0)
+    return data
+
+
+def _check_buysell_lines(dossier, data):
     lines = data["bookingLines"]
     for line in lines:
         if line.get("accountKey") not in dossier.accounts:
@@ -230,20 +251,25 @@ def _check_content(kind, dossier, data):
                            f"(base + VAT = {total:.2f})")
 
 
-def _check_financial_lines(dossier, lines):
-    for line in lines:
-        kind = line.get("type")
-        if kind == "A":
-            if line.get("accountKey") not in dossier.accounts:
-                raise refused(-21, f"Unknown account {line.get('accountKey')}")
-        elif kind in ("C", "S"):
-            ident = {"externalRelationId": line.get("externalRelationId") or 0}
-            if line.get("relationId"):
-                ident["relationKey"] = {"id": line["relationId"]}
-            if relations.find(dossier.relations, ident) is None:
-                raise refused(-16, "Unknown relation")
-        else:
-            raise refused(-25, f"Unknown financial line type {kind!r}")
+def _stored_financial_line(dossier, line):
+    kind = line.get("type")
+    stored = dict(line, accountKey=0, externalRelationId=0, relationId=0)
+    if kind == "A":
+        if line.get("accountKey") not in dossier.accounts:
+            raise refused(-21, f"Unknown account {line.get('accountKey')}")
+        stored["accountKey"] = line["accountKey"]
+    elif kind in ("C", "S"):
+        ident = {"externalRelationId": line.get("externalRelationId") or 0}
+        if line.get("relationId"):
+            ident["relationKey"] = {"id": line["relationId"]}
+        relation = relations.find(dossier.relations, ident)
+        if relation is None:
+            raise refused(-16, "Unknown relation")
+        stored["relationId"] = relations.relation_id(relation)
+        stored["externalRelationId"] = relations.external_id(relation)
+    else:
+        raise refused(-25, f"Unknown financial line type {kind!r}")
+    return stored
 
 
 def _is_int(value):

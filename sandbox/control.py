@@ -8,7 +8,7 @@ from .reply import Reply
 
 PAGE = Path(__file__).parent / "page.html"
 RECENT_BOOKINGS = 20
-CONFIG_KEYS = ("lock_error_code", "created_body", "timeout_seconds")
+CONFIG_KEYS = ("lock_error_code", "created_body", "timeout_seconds", "strict")
 
 
 def handle(state, method, path, query, body):
@@ -112,6 +112,8 @@ def _config(state, data):
             state.lock_error_code = data["lock_error_code"]
         if "created_body" in data:
             state.created_body = bool(data["created_body"])
+        if "strict" in data:
+            state.strict = bool(data["strict"])
         if "timeout_seconds" in data:
             state.timeout_seconds = float(data["timeout_seconds"])
         return _ok(**{key: getattr(state, key) for key in CONFIG_KEYS})

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 
-from . import bookings, loader
+from . import bookings, loader, messages
 from .errors import ApiError
 from .faults import FaultQueue
 from .limits import DAILY_LIMITS, LIMIT_ERROR_CODE
@@ -31,7 +31,7 @@ class SandboxState:
         with self.mutex:
             if seed is not None:
                 self._seed = seed
-            self.users, self.dossiers = loader.load(self._seed)
+            self.users, self.dossiers, self.strict = loader.load(self._seed)
             self._user_tokens = {}  # token -> (user name, expires)
             self._dossier_tokens = {}  # token -> (user name, dossier id, locale id, expires)
             self._faults = FaultQueue()
@@ -101,6 +101,11 @@ class SandboxState:
         if entry is None or entry[3] <= self.now() or entry[1] != dossier_id:
             raise ApiError(401, INVALID_TOKEN, -2, INVALID_TOKEN)
         return self.dossiers[dossier_id]
+
+    def language_of(self, token):
+        """errorMessage language of a dossier token: its localeId, else the dossier's language."""
+        _user, dossier_id, locale_id, _expires = self._dossier_tokens[token]
+        return messages.language(locale_id, self.dossiers[dossier_id].info.get("languageCode"))
 
     def expire_tokens(self):
         with self.mutex:

@@ -401,6 +401,39 @@ class DossierApi:
         )
         self.client._dossier_call(call)
 
+    # -- balancings (ref §4.10) ----------------------------------------------------------------
+
+    def insert_balancing(self, debet_key: dict, credit_key: dict, amount: float) -> None:
+        """Balance `amount` of a debit document with a credit document (keys from `balancing_key`).
+
+        A sales invoice is the debit side and the customer's bank line the credit side; for a
+        purchase it is the other way round. Octopus has no duplicate check: after OutcomeUnknown,
+        read `modified_balancings` before sending again.
+        """
+        body = {"debetKey": debet_key, "creditKey": credit_key, "balanceAmount": round(amount, 2)}
+        self.client._dossier_call(self._call("POST /balancings", "POST", "/balancings", "write", body=body))
+
+    def delete_balancing(self, debet_key: dict, credit_key: dict) -> bool:
+        """Undo the balancing of these two documents: True when deleted, False when there was none
+        (so a repeat after a lost reply is harmless)."""
+        body = {"debetKey": debet_key, "creditKey": credit_key}
+        call = self._call("DELETE /balancings/delete", "DELETE", "/balancings/delete", "write", body=body)
+        try:
+            self.client._dossier_call(call)
+        except errors.NotFound:
+            return False
+        return True
+
+    def modified_balancings(self, since: datetime) -> tuple[list[dict], list[dict]]:
+        """(modifiedBalancings, deletedBalancings) since `since` (UTC); ([], []) when none (404).
+        48 calls a day."""
+        call = self._call("GET /balancings/modified", "GET", "/balancings/modified", "read",
+                          params={"modifiedTimeStamp": format_timestamp(since)})
+        answer = self.client._dossier_call(call, empty_on_404=True) or {}
+        if not isinstance(answer, dict):
+            return [], []
+        return list(answer.get("modifiedBalancings") or []), list(answer.get("deletedBalancings") or [])
+
     def _insert_booking(self, operation: str, path: str, booking: dict, body: dict) -> None:
         call = self._call(operation, "POST", path, "write", body=body)
         try:

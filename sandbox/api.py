@@ -6,7 +6,7 @@ import re
 import traceback
 from dataclasses import dataclass
 
-from . import bookings, relations, schema
+from . import balancings, bookings, relations, schema
 from .bookings import BUYSELL, FINANCIAL
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found
 from .reply import Reply
@@ -238,6 +238,24 @@ def add_attachment(call):
     return Reply(204)
 
 
+def insert_balancing(call):
+    payload = call.json()
+    schema.check(call.state.strict, schema.BALANCING, payload)
+    balancings.insert(call.dossier, payload, call.state.now())
+    return Reply(201)
+
+
+def delete_balancing(call):
+    payload = call.json()
+    schema.check(call.state.strict, schema.BALANCING_DELETE, payload)
+    balancings.delete(call.dossier, payload, call.state.now())
+    return Reply(204)
+
+
+def modified_balancings(call):
+    return Reply(200, balancings.modified_since(call.dossier, _timestamp(call)))
+
+
 D = "/dossiers/{dossierId}"
 ROUTES = [
     Route("POST", "/authentication", authenticate, "none", None),
@@ -265,6 +283,9 @@ ROUTES = [
           "GET /financialdiversbookings/modified"),
     Route("POST", D + "/bookyears/{bookyearId}/bookings/attachements", add_attachment, "dossier",
           "POST /bookings/attachements"),
+    Route("POST", D + "/balancings", insert_balancing, "dossier", "POST /balancings"),
+    Route("DELETE", D + "/balancings/delete", delete_balancing, "dossier", "DELETE /balancings/delete"),
+    Route("GET", D + "/balancings/modified", modified_balancings, "dossier", "GET /balancings/modified"),
 ]
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 

@@ -118,19 +118,22 @@ def decode_attachment(attachment):
     return {"fileName": attachment["fileName"], "data": data}
 
 
-def typed_in_octopus(dossier, bookyear, journal, today, now):
-    """A booking an accountant typed in Octopus itself: takes the next number, ignores locks."""
+def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
+    """A booking an accountant typed in Octopus itself: takes the next number, ignores locks.
+    `lines` (financial journals only) replace the made-up content, e.g. a bank line."""
     period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]),
                   bookyear.periods[-1])
     date = today if period["startDate"] <= today <= period["endDate"] else period["endDate"]
     nr = journal.last_nr + 1
     data = {"bookyearKey": {"id": bookyear.id}, "bookyearPeriodeNr": period["bookyearPeriod"],
-            "comment": "Typed in Octopus", "documentDate": date, "documentSequenceNr": nr,
-            "exchangeRate": 1.0, "journalKey": journal.key}
+            "documentDate": date, "documentSequenceNr": nr, "exchangeRate": 1.0,
+            "journalKey": journal.key}
     accounts = sorted(dossier.accounts)
     if journal.kind in "AV":
         data.update(_typed_buysell_content(dossier, journal.kind, accounts))
-        data["expiryDate"] = date
+        data.update(comment="Typed in Octopus", expiryDate=date)
+    elif lines is not None:
+        data["bookingLines"] = copy.deepcopy(lines)
     else:
         data["bookingLines"] = [{"accountKey": accounts[0], "amount": 100.0, "type": "A"}]
         if journal.kind == "D":

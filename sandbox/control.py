@@ -128,6 +128,21 @@ def _book_directly(state, data, dossier_id):
     return _ok(booking=_wire(state.book_directly(dossier_id, data["bookyear"], data["journal"])))
 
 
+def _pay(state, data, dossier_id):
+    paid = state.pay_in_octopus(dossier_id, data["bookyear"], data["journal"], data["nr"],
+                                data.get("amount"), data.get("bankJournal", "F1"))
+    return _ok(booking=_wire(paid["booking"]), balancing=paid["balancing"])
+
+
+def _delete_balancing(state, data, dossier_id):
+    state.delete_balancing(dossier_id, data["debetKey"], data["creditKey"])
+    return _ok()
+
+
+def _balancings(state, data, dossier_id):
+    return _ok(balancings=state.balancings(dossier_id))
+
+
 def _overview(state, data):
     """Everything the HTML page shows."""
     with state.mutex:
@@ -174,4 +189,7 @@ ROUTES = {
     ("POST", "/_sandbox/config"): _config,
     ("GET", r"/_sandbox/dossiers/(\d+)/bookings"): _bookings,
     ("POST", r"/_sandbox/dossiers/(\d+)/book-directly"): _book_directly,
+    ("POST", r"/_sandbox/dossiers/(\d+)/pay"): _pay,
+    ("POST", r"/_sandbox/dossiers/(\d+)/delete-balancing"): _delete_balancing,
+    ("GET", r"/_sandbox/dossiers/(\d+)/balancings"): _balancings,
 }

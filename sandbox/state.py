@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 
-from . import bookings, loader, messages
+from . import balancings, bookings, loader, messages
 from .errors import ApiError
 from .faults import FaultQueue
 from .limits import DAILY_LIMITS, LIMIT_ERROR_CODE
@@ -219,6 +219,58 @@ class SandboxState:
             booking = bookings.typed_in_octopus(self.dossiers[dossier_id], bookyear,
                                                 bookyear.journals[journal_key], self.today(), self.now())
             return self.record(booking)
+
+    # -- control: payments -----------------------------------------------------------------------
+
+    def pay_in_octopus(self, dossier_id, bookyear_id, journal_key, nr, amount=None, bank_journal="F1"):
+        """Play "the accountant matched a bank line with this invoice": a bank booking typed in
+        Octopus (one line on the invoice's relation, money in for a sale, out for a purchase) for
+        `amount` (default: all that stays open), and its balancing with the invoice.
+        -> {"booking": record of the bank booking, "balancing": as GET /balancings/modified shows it}"""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            bookyear = self._bookyear(dossier_id, bookyear_id)
+            journal = bookyear.journals.get(bank_journal)
+            if journal is None or journal.kind != "F":
+                raise ValueError(f"no financial journal {bank_journal} in bookyear {bookyear_id}")
+            invoice = self._document(dossier, (bookyear_id, journal_key, nr, -1))
+            left = balancings.open_amount(dossier, invoice)
+            amount = round(left if amount is None else float(amount), 2)
+            if not 0 < amount <= left + balancings.TOLERANCE:
+                raise ValueError(f"{amount:.2f} is not between 0 and the open amount {left:.2f}")
+            line = {"type": invoice.type["type"], "relationId": invoice.type["relationKey"]["id"],
+                    "amount": amount if invoice.debit else -amount,
+                    "reference": balancings.display(dossier, invoice.key)}
+            bank = bookings.typed_in_octopus(dossier, bookyear, journal, self.today(), self.now(), [line])
+            line_key = (bookyear_id, bank_journal, bank.nr, 1)
+            debet, credit = (invoice.key, line_key) if invoice.debit else (line_key, invoice.key)
+            balancing = balancings.insert(dossier, {"debetKey": balancings.key_json(debet),
+                                                    "creditKey": balancings.key_json(credit),
+                                                    "balanceAmount": amount}, self.now())
+            return {"booking": self.record(bank), "balancing": balancings.answer(dossier, balancing)}
+
+    def delete_balancing(self, dossier_id, debet_key, credit_key):
+        """Play "the accountant undid a balancing" (keys as BalancingKeyServiceData)."""
+        with self.mutex:
+            try:
+                balancings.delete(self._dossier(dossier_id), {"debetKey": debet_key, "creditKey": credit_key},
+                                  self.now())
+            except ApiError as error:
+                raise ValueError(error.technical_info) from None
+
+    def balancings(self, dossier_id):
+        """Current balancings, oldest first, as GET /balancings/modified shows them."""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            return [balancings.answer(dossier, b)
+                    for b in sorted(dossier.balancings.values(), key=lambda b: b.modified)]
+
+    @staticmethod
+    def _document(dossier, key):
+        try:
+            return balancings.document(dossier, key)
+        except ApiError as error:
+            raise ValueError(error.technical_info) from None
 
     def _records(self, dossier_id, financial):
         with self.mutex:

@@ -203,9 +203,9 @@ def update_booking(kind):
     return handler
 
 
-def _timestamp(call):
-    """The `modifiedTimeStamp` query parameter ("YYYY-MM-DD HH:MM:SS.mmm", UTC) as epoch seconds."""
-    stamp = call.request.query.get("modifiedTimeStamp") or ""
+def _timestamp(call, name="modifiedTimeStamp"):
+    """A timestamp query parameter ("YYYY-MM-DD HH:MM:SS.mmm", UTC) as epoch seconds."""
+    stamp = call.request.query.get(name) or ""
     if not TIMESTAMP_RE.match(stamp):
         raise bad_params()
     try:
@@ -256,6 +256,15 @@ def modified_balancings(call):
     return Reply(200, balancings.modified_since(call.dossier, _timestamp(call)))
 
 
+def modified_report(call):
+    """GET /bookyears/{bookyearId}/bookings/modified?journalTypeId=&modifiedTimeStamp=[&modifiedTimeStampTo=]"""
+    until = None
+    if call.request.query.get("modifiedTimeStampTo"):
+        until = _timestamp(call, "modifiedTimeStampTo")
+    return Reply(200, bookings.report_since(call.dossier, call.path_int("bookyearId"),
+                                            call.query_int("journalTypeId"), _timestamp(call), until))
+
+
 D = "/dossiers/{dossierId}"
 ROUTES = [
     Route("POST", "/authentication", authenticate, "none", None),
@@ -283,6 +292,8 @@ ROUTES = [
           "GET /financialdiversbookings/modified"),
     Route("POST", D + "/bookyears/{bookyearId}/bookings/attachements", add_attachment, "dossier",
           "POST /bookings/attachements"),
+    Route("GET", D + "/bookyears/{bookyearId}/bookings/modified", modified_report, "dossier",
+          "GET /bookings/modified"),
     Route("POST", D + "/balancings", insert_balancing, "dossier", "POST /balancings"),
     Route("DELETE", D + "/balancings/delete", delete_balancing, "dossier", "DELETE /balancings/delete"),
     Route("GET", D + "/balancings/modified", modified_balancings, "dossier", "GET /balancings/modified"),

@@ -98,6 +98,79 @@ def modified_since(dossier, bookyear_id, journal_key, since, financial):
     return [copy.deepcopy(b.data) for b in found]
 
 
+JOURNAL_TYPES = {"A": 1, "V": 2, "F": 3, "D": 4}  # journalTypeId / DocumentKey.journalType (ref §4.11)
+
+
+def report_since(dossier, bookyear_id, journal_type, since, until):
+    """GET /bookyears/{id}/bookings/modified: SyncBookings {modifiedBookings, deletedBookings}
+    between `since` and `until` (epoch, None = now). bookyear -1 / journal type -1 mean all.
+
+    Field names are the OpenAPI spec's (BookingReportData, DocumentKey). modifiedBookings has one
+    row per booking line (lineSequenceNr from 1), as the report's line fields suggest; deleted
+    bookings are named by bookyear, journal type, journal number and document number."""
+    def wanted(bookyear, journal_key, when):
+        return (bookyear_id in (-1, bookyear) and journal_type in (-1, JOURNAL_TYPES[journal_key[0]])
+                and since <= when and (until is None or when <= until))
+    modified = sorted((b for b in dossier.bookings.values()
+                       if wanted(b.bookyear_id, b.journal_key, b.modified)),
+                      key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr))
+    deleted = [{"bookyearKey": {"id": bookyear}, "journalType": JOURNAL_TYPES[journal_key[0]],
+                "journalSequenceNr": int(journal_key[1:]), "documentSequenceNr": nr}
+               for bookyear, journal_key, nr, when in dossier.deleted_bookings
+               if wanted(bookyear, journal_key, when)]
+    if not modified and not deleted:
+        raise not_found(-33, "No modified bookings found")
+    return {"modifiedBookings": [row for b in modified for row in _report_rows(dossier, b)],
+            "deletedBookings": deleted}
+
+
+def _report_rows(dossier, booking):
+    data = booking.data
+    relation = None if booking.financial else \
+        relations.find(dossier.relations, data["relationIdentificationServiceData"])
+    common = {"bookyearKey": {"id": booking.bookyear_id}, "journalType": JOURNAL_TYPES[booking.journal_key[0]],
+              "journalNr": int(booking.journal_key[1:]), "documentSequenceNr": booking.nr,
+              "bookyearPeriodeNr": data["bookyearPeriodeNr"], "documentDate": data["documentDate"],
+              "expiryDate": data.get("expiryDate", data["documentDate"]),
+              "currencyCode": data.get("currencyCode", "EUR"), "exchangeRate": data["exchangeRate"],
+              "comment": data.get("comment", ""), "reference": data.get("reference", "")}
+    rows = []
+    for index, line in enumerate(data["bookingLines"], start=1):
+        amount = line["amount"] if booking.financial else line.get("baseAmount", 0.0)
+        relation_id = line.get("relationId", 0) if booking.financial else \
+            (relations.relation_id(relation) if relation else 0)
+        rows.append(dict(common, lineSequenceNr=index, accountKey=line.get("accountKey", 0),
+                         relationKey={"id": relation_id}, bookingAmount=amount, documentAmount=amount))
+    return rows
+
+
+def delete(dossier, key, now):
+    """A booking deleted in Octopus: gone from every list, listed as deleted, its balancings undone."""
+    if key not in dossier.bookings:
+        raise not_found(-34, "Booking not found")
+    del dossier.bookings[key]
+    dossier.deleted_bookings.append((*key, now))
+
+
+def change(dossier, key, changes, now):
+    """A booking changed in Octopus. Without `changes`, 10.00 more on the first line's base and on
+    the total (or on the first financial line), so the booking still adds up."""
+    booking = dossier.bookings.get(key)
+    if booking is None:
+        raise not_found(-34, "Booking not found")
+    data = copy.deepcopy(booking.data)
+    if changes:
+        data.update(copy.deepcopy(changes))
+    elif booking.financial:
+        data["bookingLines"][0]["amount"] = round(data["bookingLines"][0]["amount"] + 10.0, 2)
+    else:
+        data["bookingLines"][0]["baseAmount"] = round(data["bookingLines"][0]["baseAmount"] + 10.0, 2)
+        data["amount"] = round(data["amount"] + (10.0 if data["amount"] >= 0 else -10.0), 2)
+    kind = FINANCIAL if booking.financial else BUYSELL
+    booking.data, booking.modified = _stored(kind, dossier, _shaped(kind, data)), now
+    return booking
+
+
 def decode_attachments(attachments):
     """AttachementData list -> [{"fileName", "data": bytes}]; bad base64 fails like a bad date."""
     if attachments is None:

@@ -128,6 +128,16 @@ def _book_directly(state, data, dossier_id):
     return _ok(booking=_wire(state.book_directly(dossier_id, data["bookyear"], data["journal"])))
 
 
+def _delete_booking(state, data, dossier_id):
+    state.delete_booking(dossier_id, data["bookyear"], data["journal"], data["nr"])
+    return _ok()
+
+
+def _change_booking(state, data, dossier_id):
+    return _ok(booking=_wire(state.change_booking(dossier_id, data["bookyear"], data["journal"], data["nr"],
+                                                  data.get("changes"))))
+
+
 def _pay(state, data, dossier_id):
     paid = state.pay_in_octopus(dossier_id, data["bookyear"], data["journal"], data["nr"],
                                 data.get("amount"), data.get("bankJournal", "F1"))
@@ -189,6 +199,8 @@ ROUTES = {
     ("POST", "/_sandbox/config"): _config,
     ("GET", r"/_sandbox/dossiers/(\d+)/bookings"): _bookings,
     ("POST", r"/_sandbox/dossiers/(\d+)/book-directly"): _book_directly,
+    ("POST", r"/_sandbox/dossiers/(\d+)/delete-booking"): _delete_booking,
+    ("POST", r"/_sandbox/dossiers/(\d+)/change-booking"): _change_booking,
     ("POST", r"/_sandbox/dossiers/(\d+)/pay"): _pay,
     ("POST", r"/_sandbox/dossiers/(\d+)/delete-balancing"): _delete_balancing,
     ("GET", r"/_sandbox/dossiers/(\d+)/balancings"): _balancings,

@@ -20,6 +20,7 @@ DAILY_LIMITS = {
     "PUT /financialdiversbookings": 10,
     "GET /financialdiversbookings/modified": 48,
     "POST /bookings/attachements": 400,
+    "GET /bookings/modified": 48,
     "POST /balancings": 400,
     "DELETE /balancings/delete": 400,
     "GET /balancings/modified": 48,

@@ -220,6 +220,28 @@ class SandboxState:
                                                 bookyear.journals[journal_key], self.today(), self.now())
             return self.record(booking)
 
+    def delete_booking(self, dossier_id, bookyear_id, journal_key, nr):
+        """Play "the accountant deleted this booking in Octopus" (its balancings go with it)."""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            key = (bookyear_id, journal_key, nr)
+            try:
+                bookings.delete(dossier, key, self.now())
+            except ApiError as error:
+                raise ValueError(f"no booking {bookyear_id}/{journal_key}/{nr}") from error
+            balancings.delete_for_booking(dossier, key, self.now())
+
+    def change_booking(self, dossier_id, bookyear_id, journal_key, nr, changes=None):
+        """Play "the accountant changed this booking in Octopus": `changes` are top-level fields
+        of the stored booking; without them 10.00 is added to the first line and the total."""
+        with self.mutex:
+            try:
+                booking = bookings.change(self._dossier(dossier_id), (bookyear_id, journal_key, nr),
+                                          changes, self.now())
+            except ApiError as error:
+                raise ValueError(error.technical_info) from error
+            return self.record(booking)
+
     # -- control: payments -----------------------------------------------------------------------
 
     def pay_in_octopus(self, dossier_id, bookyear_id, journal_key, nr, amount=None, bank_journal="F1"):

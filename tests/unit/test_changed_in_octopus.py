@@ -104,3 +104,27 @@ def test_report_parameters_and_limit(octo, state):
                         params={"journalTypeId": 2, "modifiedTimeStamp": "2000-01-01 00:00:00.000"})
     assert nothing.status_code == 404 and nothing.json()["errorCode"] == -33
     assert state.limits["GET /bookings/modified"] == 48
+
+
+# -- the control page (issue 20) -----------------------------------------------------------------
+
+def test_the_page_shows_bookings_as_octopus_numbers_them_with_relation_lines_and_pdf(dossier, sandbox_server, state):
+    pdf = b"%PDF-1.7\n% the invoice\n"
+    dossier.add_booking_attachment(2, "V1", V1_LAST + 1, "INV-2026-0143.pdf", pdf)
+    state.pay_in_octopus(1001, 2, "V1", V1_LAST + 2, amount=21.0)
+    overview = requests.get(f"{sandbox_server.base_url}/_sandbox/overview", timeout=5).json()
+    shown = {b["number"]: b for b in overview["bookings"]}
+    invoice = shown["2026/V1/144"]
+    assert invoice["relation"] == "Bakkerij Peeters BV (BE0412.345.614)"
+    assert invoice["lines"] == ["700000 · 21 · 100.00 + 21.00 VAT · Consulting"]
+    assert invoice["open"] == 121.0 and shown["2026/V1/145"]["open"] == 100.0
+    assert shown["2026/F1/78"]["lines"] == ["client Bakkerij Peeters BV (BE0412.345.614) · 21.00 · 2026/V1/145"]
+    link = sandbox_server.base_url + invoice["attachments"][0]["url"]
+    answer = requests.get(link, timeout=5)
+    assert answer.content == pdf and answer.headers["Content-Type"] == "application/pdf"
+    balancing = overview["dossiers"][0]["balancings"]
+    assert [(b["debet"], b["credit"], b["amount"]) for b in balancing] == [("2026/V1/145", "2026/F1/78 line 1", 21.0)]
+    assert requests.get(link.replace("/0", "/9"), timeout=5).status_code == 400
+    page = requests.get(f"{sandbox_server.base_url}/_sandbox/", timeout=5).text
+    for button in ("Paid in Octopus", "Part-paid", "change-booking", "delete-booking", "delete-balancing"):
+        assert button in page

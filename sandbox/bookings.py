@@ -62,9 +62,10 @@ def insert(kind, dossier, payload, now, lock_code, strict=False):
         raise refused(-13, "The document number is invalid: it must follow on the last document "
                            "number of the journal.", kind.illegal_nr(dossier.id, journal.last_nr, nr))
     _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    sent = copy.deepcopy(data)
     data = _stored(kind, dossier, data)
     journal.last_nr = nr
-    booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api")
+    booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api", sent)
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
     return booking
 
@@ -76,6 +77,7 @@ def update(kind, dossier, data, now, lock_code, strict=False):
     bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
     booking = find(dossier, bookyear.id, journal.key, data["documentSequenceNr"], kind.financial)
     _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    booking.sent = copy.deepcopy(data)
     booking.data, booking.modified = _stored(kind, dossier, data), now
 
 
@@ -168,6 +170,7 @@ def change(dossier, key, changes, now):
         data["amount"] = round(data["amount"] + (10.0 if data["amount"] >= 0 else -10.0), 2)
     kind = FINANCIAL if booking.financial else BUYSELL
     booking.data, booking.modified = _stored(kind, dossier, _shaped(kind, data)), now
+    booking.sent, booking.entered_by = None, "octopus"
     return booking
 
 

@@ -51,6 +51,7 @@ class Booking:
     attachments: list  # [{"fileName": str, "data": bytes}]
     modified: float  # sandbox epoch seconds
     entered_by: str  # "api" or "octopus" (typed in Octopus itself)
+    sent: dict = None  # the booking as the API client sent it (None: as stored, e.g. typed in Octopus)
 
     @property
     def financial(self):

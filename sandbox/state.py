@@ -300,8 +300,13 @@ class SandboxState:
             return [self.record(b) for b in sorted(found, key=lambda b: b.modified)]
 
     def record(self, booking):
+        """A booking for tests and the page: `booking` is what the API client sent (what the addon
+        wrote), `stored` how Octopus holds it and reads it back (issue 17); the same for a booking
+        typed or changed in Octopus."""
         return {"bookyearId": booking.bookyear_id, "journalKey": booking.journal_key,
-                "documentSequenceNr": booking.nr, "booking": copy.deepcopy(booking.data),
+                "documentSequenceNr": booking.nr,
+                "booking": copy.deepcopy(booking.sent if booking.sent is not None else booking.data),
+                "stored": copy.deepcopy(booking.data),
                 "attachments": [dict(a) for a in booking.attachments],
                 "modified": format_timestamp(booking.modified), "enteredBy": booking.entered_by}
 

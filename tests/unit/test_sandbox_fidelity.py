@@ -63,7 +63,7 @@ def test_modified_relations_are_listed_the_same_way_but_the_create_answer_is_not
 
 # -- bookings read back as stored ------------------------------------------------------------
 
-def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, dossier):
+def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, dossier, state):
     octo.call("PUT", "/relations", json={
         "currencyCode": "EUR", "relationIdentificationServiceData": {"externalRelationId": 4711},
         "name": "Frituur De Hoek BV", "client": True})
@@ -72,10 +72,13 @@ def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, doss
     dossier.insert_buysell_booking(sent)
     stored = dossier.get_buysell_booking(2, "V1", V1_LAST + 1)
     listed = dossier.modified_buysell_bookings(2, "V1", _long_ago())[-1]
-    for booking in (stored, listed):
+    record = state.bookings(1001)[-1]
+    for booking in (stored, listed, record["stored"]):
         assert booking["paymentMethod"] == 0
         assert booking["relationIdentificationServiceData"] == {"externalRelationId": 4711,
                                                                "relationKey": {"id": 9}}
+    assert record["booking"]["relationIdentificationServiceData"] == {"externalRelationId": 4711}
+    assert "paymentMethod" not in record["booking"]  # what the addon sent, for its own tests
 
 
 def test_financial_lines_read_back_with_every_key_zero_when_unused(dossier):

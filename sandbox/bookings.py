@@ -147,7 +147,8 @@ def _report_rows(dossier, booking):
 
 
 def delete(dossier, key, now):
-    """A booking deleted in Octopus: gone from every list, listed as deleted, its balancings undone."""
+    """A booking deleted in Octopus: gone from every list and listed as deleted (the state also
+    undoes its balancings, balancings.delete_for_booking)."""
     if key not in dossier.bookings:
         raise not_found(-34, "Booking not found")
     del dossier.bookings[key]

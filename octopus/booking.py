@@ -209,6 +209,13 @@ def build_relation(partner: dict, *, relation_id: int | None = None, external_id
     return relation
 
 
+def balancing_key(bookyear_id: int, journal_key: str, document_nr: int, line_nr: int = -1) -> dict:
+    """BalancingKeyServiceData (ref §4.10): line -1 names a buy/sell document as a whole, n the
+    n-th line of a financial booking."""
+    return {"bookyearKey": {"id": bookyear_id}, "journalKey": journal_key,
+            "documentSequenceNr": document_nr, "lineSequenceNr": line_nr}
+
+
 def display_number(bookyear: str, journal_key: str, document_nr: int) -> str:
     """How Octopus shows a document: "2026/V1/17" (ref §5.1)."""
     return f"{bookyear}/{journal_key}/{document_nr}"

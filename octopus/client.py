@@ -6,12 +6,9 @@ transport failures to `TransientError` / `OutcomeUnknown`.
 """
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,9 +16,9 @@ import requests
 from urllib3.exceptions import MaxRetryError, ProtocolError
 
 from . import errors
-from .errors import Context
+from .call import Call
+from .dossier import DossierApi
 from .tokens import MemoryTokenStore, TokenStore
-from .vat import to_octopus_format
 
 _logger = logging.getLogger(__name__)
 
@@ -38,32 +35,6 @@ CallGuard = Callable[[str, int | None], None]
 def dossier_key(dossier_id: int) -> str:
     """Token store key of a dossier token."""
     return f"dossier:{dossier_id}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """`modifiedTimeStamp` format "YYYY-MM-DD HH:MM:SS.mmm" in UTC; a naive datetime is taken as UTC."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
-
-
-@dataclass(frozen=True)
-class _Call:
-    """One logical Octopus request: its budget key, its route, and what kind of call it is."""
-
-    operation: str
-    method: str
-    path: str
-    context: Context
-    dossier_id: int | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def repeatable(self) -> bool:
-        """Only writes must never be sent twice; sign-in, connect and reads are harmless to repeat."""
-        return self.context != "write"
 
 
 def _nothing_sent(exc: requests.ConnectionError) -> bool:
@@ -128,7 +99,7 @@ class OctopusClient:
 
     def list_dossiers(self) -> list[dict]:
         """Dossiers this user may open (GET /dossiers)."""
-        call = _Call("GET /dossiers", "GET", "/dossiers", "read")
+        call = Call("GET /dossiers", "GET", "/dossiers", "read")
         return self._user_call(call, empty_on_404=True)
 
     def dossier(self, dossier_id: int) -> DossierApi:
@@ -154,7 +125,7 @@ class OctopusClient:
         return None
 
     def _sign_in(self) -> str:
-        call = _Call(
+        call = Call(
             "POST /authentication",
             "POST",
             "/authentication",
@@ -177,7 +148,7 @@ class OctopusClient:
         params = {"dossierId": dossier_id}
         if self.locale_id is not None:
             params["localeId"] = self.locale_id
-        call = _Call("POST /dossiers", "POST", "/dossiers", "connect", dossier_id, params=params)
+        call = Call("POST /dossiers", "POST", "/dossiers", "connect", dossier_id, params=params)
         issued = time.time()
         token = _field(self._user_call(call), "Dossiertoken")
         self.tokens.set(dossier_key(dossier_id), token, issued + TOKEN_LIFETIME)
@@ -190,7 +161,7 @@ class OctopusClient:
 
     # -- calls with a token -----------------------------------------------------------------
 
-    def _user_call(self, call: _Call, *, empty_on_404: bool = False) -> Any:
+    def _user_call(self, call: Call, *, empty_on_404: bool = False) -> Any:
         """A call with the user token; a 401 means it died early: sign in again and repeat once."""
         response = self._send(call, {"Token": self._user_token()})
         if response.status_code == 401:
@@ -198,7 +169,7 @@ class OctopusClient:
             response = self._send(call, {"Token": self._user_token()})
         return self._result(call, response, empty_on_404=empty_on_404)
 
-    def _dossier_call(self, call: _Call, *, empty_on_404: bool = False) -> Any:
+    def _dossier_call(self, call: Call, *, empty_on_404: bool = False) -> Any:
         """A call with the dossier token; on 401 drop both tokens, sign in again, repeat once."""
         assert call.dossier_id is not None
         response = self._send(call, {"dossierToken": self._dossier_token(call.dossier_id)})
@@ -208,7 +179,7 @@ class OctopusClient:
             response = self._send(call, {"dossierToken": self._dossier_token(call.dossier_id)})
         return self._result(call, response, empty_on_404=empty_on_404)
 
-    def _result(self, call: _Call, response: requests.Response, *, empty_on_404: bool = False) -> Any:
+    def _result(self, call: Call, response: requests.Response, *, empty_on_404: bool = False) -> Any:
         """Decoded body of a 2xx answer ([] for "nothing found" lists), else the typed error."""
         if response.ok:
             return self._json(response) if response.content else None
@@ -232,7 +203,7 @@ class OctopusClient:
 
     # -- transport --------------------------------------------------------------------------
 
-    def _send(self, call: _Call, token_headers: dict[str, str] | None = None) -> requests.Response:
+    def _send(self, call: Call, token_headers: dict[str, str] | None = None) -> requests.Response:
         """Send with retries for repeatable calls (5xx, read timeout); map transport failures."""
         retries = self.max_retries if call.repeatable else 0
         attempt = 0
@@ -256,14 +227,14 @@ class OctopusClient:
             attempt += 1
 
     @staticmethod
-    def _lost(call: _Call, what: str) -> errors.TransientError:
+    def _lost(call: Call, what: str) -> errors.TransientError:
         if call.repeatable:
             return errors.TransientError(message=f"Octopus {call.operation}: {what}")
         return errors.OutcomeUnknown(
             message=f"Octopus {call.operation}: {what}; it may have been stored, check before resending"
         )
 
-    def _send_once(self, call: _Call, token_headers: dict[str, str]) -> requests.Response:
+    def _send_once(self, call: Call, token_headers: dict[str, str]) -> requests.Response:
         if self.call_guard is not None:
             self.call_guard(call.operation, call.dossier_id)
         headers = {"Accept": "application/json", **call.headers, **token_headers}
@@ -286,160 +257,3 @@ class OctopusClient:
         finally:
             millis = (time.monotonic() - started) * 1000
             _logger.debug("Octopus %s %s -> %s (%.0f ms)", call.method, call.path, outcome, millis)
-
-
-class DossierApi:
-    """Octopus calls inside one dossier (paths under /dossiers/{dossierId})."""
-
-    def __init__(self, client: OctopusClient, dossier_id: int) -> None:
-        self.client = client
-        self.dossier_id = dossier_id
-
-    def _call(self, operation: str, method: str, path: str, context: Context, **kwargs: Any) -> _Call:
-        path = f"/dossiers/{self.dossier_id}{path}"
-        return _Call(operation, method, path, context, self.dossier_id, **kwargs)
-
-    def _list(self, operation: str, path: str, **params: Any) -> list[dict]:
-        call = self._call(operation, "GET", path, "read", params=params)
-        return self.client._dossier_call(call, empty_on_404=True)
-
-    # -- master data --------------------------------------------------------------------------
-
-    def get_bookyears(self) -> list[dict]:
-        return self._list("GET /bookyears", "/bookyears")
-
-    def get_journals(self, bookyear_id: int) -> list[dict]:
-        return self._list("GET /journals", f"/bookyears/{bookyear_id}/journals")
-
-    def get_accounts(self, bookyear_id: int) -> list[dict]:
-        return self._list("GET /accounts", "/accounts", bookyearId=bookyear_id)
-
-    def get_vat_codes(self) -> list[dict]:
-        return self._list("GET /vatcodes", "/vatcodes")
-
-    # -- relations ----------------------------------------------------------------------------
-
-    def find_relations(
-        self,
-        vat_nr: str | None = None,
-        external_id: int | None = None,
-        relation_id: int | None = None,
-        name: str | None = None,
-    ) -> list[dict]:
-        """Relations matching ANY given filter (Octopus ORs them); no filter = all active ones.
-
-        A VAT number is sent in Octopus' stored format ("BE0477.472.701") when it parses.
-        """
-        filters = {
-            "relationId": relation_id,
-            "extRelationId": external_id,
-            "name": name,
-            "vatNr": (to_octopus_format(vat_nr) or vat_nr) if vat_nr else None,
-        }
-        params = {key: value for key, value in filters.items() if value is not None}
-        operation = "GET /relations?filtered" if params else "GET /relations"
-        return self._list(operation, "/relations", **params)
-
-    def modified_relations(self, since: datetime) -> tuple[list[dict], list[dict]]:
-        """(modified, deleted) relations since `since` (UTC); ([], []) when none (404). 48 calls a day."""
-        call = self._call("GET /relations/modified", "GET", "/relations/modified", "read",
-                          params={"modifiedTimeStamp": format_timestamp(since)})
-        answer = self.client._dossier_call(call, empty_on_404=True) or {}
-        if not isinstance(answer, dict):
-            return [], []
-        return list(answer.get("modified") or []), list(answer.get("deleted") or [])
-
-    def put_relation(self, relation: dict) -> dict | None:
-        """Create or merge a relation: the stored relation when created (201), None when merged (204)."""
-        call = self._call("PUT /relations", "PUT", "/relations", "write", body=relation)
-        return self.client._dossier_call(call) or None
-
-    # -- bookings -----------------------------------------------------------------------------
-
-    def insert_buysell_booking(self, booking: dict, attachments: list[dict] | None = None) -> None:
-        """Create a purchase/sales booking; attachments are [{"fileName", "fileData" (base64)}]."""
-        body = {"buySellBookingServiceData": booking, "attachments": attachments or []}
-        self._insert_booking("POST /buysellbookings", "/buysellbookings", booking, body)
-
-    def insert_financial_booking(self, booking: dict, attachments: list[dict] | None = None) -> None:
-        """Create a financial (F) or miscellaneous (D) booking."""
-        body = {"financialDiversBookingServiceData": booking, "attachments": attachments or []}
-        self._insert_booking("POST /financialdiversbookings", "/financialdiversbookings", booking, body)
-
-    def get_buysell_booking(self, bookyear_id: int, journal_key: str, document_nr: int) -> dict:
-        """One booking (10 calls/day!); raises NotFound."""
-        params = {"bookyearId": bookyear_id, "journalKey": journal_key, "documentSeqNr": document_nr}
-        call = self._call("GET /buysellbookings", "GET", "/buysellbookings", "read", params=params)
-        return self.client._dossier_call(call)
-
-    def modified_buysell_bookings(
-        self, bookyear_id: int, journal_key: str | None, since: datetime
-    ) -> list[dict]:
-        """Bookings changed since `since` (UTC); bookyear -1 and journal None mean all."""
-        params = _modified_params(bookyear_id, journal_key, since)
-        return self._list("GET /buysellbookings/modified", "/buysellbookings/modified", **params)
-
-    def modified_financial_bookings(
-        self, bookyear_id: int, journal_key: str | None, since: datetime
-    ) -> list[dict]:
-        """Financial/miscellaneous bookings changed since `since` (UTC)."""
-        params = _modified_params(bookyear_id, journal_key, since)
-        path = "/financialdiversbookings/modified"
-        return self._list("GET /financialdiversbookings/modified", path, **params)
-
-    def add_booking_attachment(
-        self, bookyear_id: int, journal_key: str, document_nr: int, file_name: str, data_bytes: bytes
-    ) -> None:
-        """Attach a file to an existing booking (the booking is named in headers, ref §4.8)."""
-        call = self._call(
-            "POST /bookings/attachements",
-            "POST",
-            f"/bookyears/{bookyear_id}/bookings/attachements",
-            "write",
-            headers={"journalKey": journal_key, "documentSequennceNr": str(document_nr)},
-            body={"fileName": file_name, "fileData": base64.b64encode(data_bytes).decode("ascii")},
-        )
-        self.client._dossier_call(call)
-
-    def _insert_booking(self, operation: str, path: str, booking: dict, body: dict) -> None:
-        call = self._call(operation, "POST", path, "write", body=body)
-        try:
-            self.client._dossier_call(call)
-        except errors.JournalUnavailable as exc:
-            if isinstance(exc, errors.JournalLocked):
-                raise
-            raise self._closed_or_locked(exc, booking) from exc
-
-    def _closed_or_locked(self, exc: errors.JournalUnavailable, booking: dict) -> errors.JournalUnavailable:
-        """Decide between closed and locked by looking at the journal (-11 is ambiguous, ref §7.3).
-
-        When the journal list cannot be read, "locked" is assumed: a later retry checks again,
-        while a wrong "closed" would stop the booking until a person acts.
-        """
-        try:
-            journals = self.get_journals(booking["bookyearKey"]["id"])
-        except errors.OctopusError:
-            journals = []  # unreadable: no journal found, so "locked" (see above)
-        key = booking.get("journalKey")
-        journal = next((j for j in journals if j.get("journalKey") == key), None)
-        closed = journal is not None and _journal_closed_for(journal, booking.get("bookyearPeriodeNr"))
-        cls = errors.JournalClosed if closed else errors.JournalLocked
-        return cls(exc.status, exc.error_code, exc.message, exc.technical_info)
-
-
-def _modified_params(bookyear_id: int, journal_key: str | None, since: datetime) -> dict[str, Any]:
-    params: dict[str, Any] = {"bookyearId": bookyear_id}
-    if journal_key:
-        params["journalKey"] = journal_key
-    params["modifiedTimeStamp"] = format_timestamp(since)
-    return params
-
-
-def _journal_closed_for(journal: dict, period: int | None) -> bool:
-    """True if the journal is closed, or `period` is at or before its closed/protected period."""
-    if journal.get("closed"):
-        return True
-    if not period:
-        return False
-    limits = (journal.get("closedPeriod") or 0, journal.get("protectedPeriod") or 0)
-    return any(0 < limit and period <= limit for limit in limits)

@@ -100,6 +100,17 @@ class InvalidAmounts(BookingRefused):
     """errorCode -23: a line's base and VAT amounts have different signs."""
 
 
+class InvalidElements(BookingRefused):
+    """HTTP 500 "Invalid elements in the passed object": Octopus could not read a value (a date in
+    the wrong format, a text where a number belongs). Nothing was stored; resending the same data
+    fails the same way, so this is a refusal, not an unknown outcome (ref §4.6, §6)."""
+
+    def _text(self) -> str:
+        detail = (self.technical_info or "").strip()
+        return ("Octopus could not read the data sent: a field has a value of the wrong type or "
+                "format" + (f" ({detail})" if detail else ""))
+
+
 class JournalUnavailable(OctopusError):
     """HTTP 403 on a write: the journal is closed or open by another user."""
 
@@ -143,6 +154,7 @@ BOOKING_ERRORS: dict[int, type[BookingRefused]] = {
 JOURNAL_CLOSED_CODE = -11
 JOURNAL_LOCKED_CODE = -12
 _LIMIT_TEXT = "maximum allowed calls"
+_INVALID_ELEMENTS_TEXT = "invalid elements in the passed object"
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -165,6 +177,8 @@ def _clean(text: Any, secrets: Iterable[str]) -> str | None:
 def _error_class(status: int, code: int | None, technical_info: str, context: Context) -> type[OctopusError]:
     if status == 429 or (400 <= status < 500 and _LIMIT_TEXT in technical_info.lower()):
         return DailyLimitReached
+    if status >= 500 and _INVALID_ELEMENTS_TEXT in technical_info.lower():
+        return InvalidElements
     if status >= 500:
         return OutcomeUnknown if context == "write" else TransientError
     if status == 401:

@@ -22,4 +22,8 @@ DAILY_LIMITS: dict[str, int | None] = {
     "POST /financialdiversbookings": 400,
     "GET /financialdiversbookings/modified": 48,
     "POST /bookings/attachements": 400,
+    "GET /bookings/modified": 48,
+    "POST /balancings": 400,
+    "DELETE /balancings/delete": 400,
+    "GET /balancings/modified": 48,
 }

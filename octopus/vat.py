@@ -1,59 +1,61 @@
 """VAT number helpers: one canonical key for comparing, and the format Octopus stores.
 
-Octopus stores Belgian numbers as "BE0477.472.701" and foreign ones as typed (ref §5.3); Odoo
-stores "BE0477472701". Whether Octopus' vatNr filter normalises is undocumented, so matches are
-always confirmed client-side on the canonical key.
+Cleaning and check digits come from python-stdnum (which Odoo itself depends on). Only Octopus'
+display format is written here: Octopus stores Belgian numbers as "BE0477.472.701" and Dutch ones
+as "NL1633.92.705 B01" (ref §4.5, §5.3, recorded relation lists), and its `vatNr` search matches
+that stored text, so a search must send it. For other countries no stored value was recorded;
+they are sent compact ("DE129273398"), the way the one recorded German-style value reads.
 """
 from __future__ import annotations
 
-import re
+from stdnum import be, nl
+from stdnum.util import clean
 
-_NOISE = re.compile(r"[^0-9A-Z]")
-_PREFIX = re.compile(r"^([A-Z]{2})(.*)$")
+_SEPARATORS = " -./,:"
 
 
 def normalize_vat(value: str | None, default_country: str | None = "BE") -> str | None:
-    """Canonical key: country prefix + digits/letters, no separators (e.g. "BE0477472701").
+    """Canonical key: country prefix + number, no separators (e.g. "BE0477472701").
 
     A number without prefix gets `default_country`. Belgian numbers of 9 digits get their
-    leading 0. Returns None when nothing usable is left or a Belgian number is not 10 digits.
+    leading 0 (stdnum's own compact form). Returns None when nothing usable is left or a
+    Belgian number is not 10 digits.
     """
-    compact = _NOISE.sub("", (value or "").upper())
-    if not compact:
+    compact = clean(value or "", _SEPARATORS).upper().strip()
+    if len(compact) < 2:
         return None
-    match = _PREFIX.match(compact)
-    if match:
-        country, number = match.groups()
-    elif default_country:
-        country, number = default_country.upper(), compact
-    else:
-        return None
+    if not compact[:2].isalpha():
+        if not default_country:
+            return None
+        compact = default_country.upper() + compact
+    country, number = compact[:2], compact[2:]
     if not number:
         return None
     if country == "BE":
-        if len(number) == 9:
-            number = "0" + number
+        number = be.vat.compact(number)
         if len(number) != 10 or not number.isdigit():
             return None
     return country + number
 
 
 def is_valid_be_vat(key: str | None) -> bool:
-    """True for a Belgian number whose check digits match (97 - first 8 digits mod 97)."""
+    """True for a Belgian number whose check digits match."""
     key = normalize_vat(key)
-    if not key or not key.startswith("BE"):
-        return False
-    digits = key[2:]
-    return digits[0] in "01" and 97 - int(digits[:8]) % 97 == int(digits[8:])
+    return bool(key) and key.startswith("BE") and be.vat.is_valid(key)
 
 
 def to_octopus_format(key: str | None) -> str | None:
-    """"BE0477.472.701" for Belgium; other countries compacted ("NL163392705B01")."""
+    """The text Octopus stores and searches: "BE0477.472.701", "NL1633.92.705 B01"; other
+    countries compact ("DE129273398"). A Dutch number stdnum does not recognise stays compact."""
     key = normalize_vat(key)
-    if not key or not key.startswith("BE"):
-        return key
-    digits = key[2:]
-    return f"BE{digits[:4]}.{digits[4:7]}.{digits[7:]}"
+    if not key:
+        return None
+    country, number = key[:2], key[2:]
+    if country == "BE":
+        return f"BE{number[:4]}.{number[4:7]}.{number[7:]}"
+    if country == "NL" and nl.vat.is_valid(key):
+        return f"NL{number[:4]}.{number[4:6]}.{number[6:9]} {number[9:]}"
+    return key
 
 
 def same_vat(a: str | None, b: str | None) -> bool:

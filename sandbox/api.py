@@ -6,7 +6,7 @@ import re
 import traceback
 from dataclasses import dataclass
 
-from . import bookings, relations
+from . import balancings, bookings, relations, schema
 from .bookings import BUYSELL, FINANCIAL
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found
 from .reply import Reply
@@ -33,6 +33,7 @@ class Call:
     params: dict
     user: object = None
     dossier: object = None
+    language: str = None  # errorMessage language, known once the dossier token is
 
     def json(self):
         try:
@@ -169,6 +170,7 @@ def put_relation(call):
     if not isinstance(data, dict) or not data.get("currencyCode") \
             or not isinstance(data.get("relationIdentificationServiceData"), dict):
         raise bad_params()
+    schema.check(call.state.strict, schema.RELATION, data)
     created = relations.upsert(call.dossier, data, call.state.now())
     return Reply(201, created) if created is not None else Reply(204)
 
@@ -176,7 +178,8 @@ def put_relation(call):
 def insert_booking(kind):
     def handler(call):
         state = call.state
-        booking = bookings.insert(kind, call.dossier, call.json(), state.now(), state.lock_error_code)
+        booking = bookings.insert(kind, call.dossier, call.json(), state.now(), state.lock_error_code,
+                                  state.strict)
         return Reply(201, booking.data if state.created_body else None)
     return handler
 
@@ -194,14 +197,15 @@ def get_booking(kind):
 
 def update_booking(kind):
     def handler(call):
-        bookings.update(kind, call.dossier, call.json(), call.state.now(), call.state.lock_error_code)
+        state = call.state
+        bookings.update(kind, call.dossier, call.json(), state.now(), state.lock_error_code, state.strict)
         return Reply(204)
     return handler
 
 
-def _timestamp(call):
-    """The `modifiedTimeStamp` query parameter ("YYYY-MM-DD HH:MM:SS.mmm", UTC) as epoch seconds."""
-    stamp = call.request.query.get("modifiedTimeStamp") or ""
+def _timestamp(call, name="modifiedTimeStamp"):
+    """A timestamp query parameter ("YYYY-MM-DD HH:MM:SS.mmm", UTC) as epoch seconds."""
+    stamp = call.request.query.get(name) or ""
     if not TIMESTAMP_RE.match(stamp):
         raise bad_params()
     try:
@@ -234,6 +238,33 @@ def add_attachment(call):
     return Reply(204)
 
 
+def insert_balancing(call):
+    payload = call.json()
+    schema.check(call.state.strict, schema.BALANCING, payload)
+    balancings.insert(call.dossier, payload, call.state.now())
+    return Reply(201)
+
+
+def delete_balancing(call):
+    payload = call.json()
+    schema.check(call.state.strict, schema.BALANCING_DELETE, payload)
+    balancings.delete(call.dossier, payload, call.state.now())
+    return Reply(204)
+
+
+def modified_balancings(call):
+    return Reply(200, balancings.modified_since(call.dossier, _timestamp(call)))
+
+
+def modified_report(call):
+    """GET /bookyears/{bookyearId}/bookings/modified?journalTypeId=&modifiedTimeStamp=[&modifiedTimeStampTo=]"""
+    until = None
+    if call.request.query.get("modifiedTimeStampTo"):
+        until = _timestamp(call, "modifiedTimeStampTo")
+    return Reply(200, bookings.report_since(call.dossier, call.path_int("bookyearId"),
+                                            call.query_int("journalTypeId"), _timestamp(call), until))
+
+
 D = "/dossiers/{dossierId}"
 ROUTES = [
     Route("POST", "/authentication", authenticate, "none", None),
@@ -261,6 +292,11 @@ ROUTES = [
           "GET /financialdiversbookings/modified"),
     Route("POST", D + "/bookyears/{bookyearId}/bookings/attachements", add_attachment, "dossier",
           "POST /bookings/attachements"),
+    Route("GET", D + "/bookyears/{bookyearId}/bookings/modified", modified_report, "dossier",
+          "GET /bookings/modified"),
+    Route("POST", D + "/balancings", insert_balancing, "dossier", "POST /balancings"),
+    Route("DELETE", D + "/balancings/delete", delete_balancing, "dossier", "DELETE /balancings/delete"),
+    Route("GET", D + "/balancings/modified", modified_balancings, "dossier", "GET /balancings/modified"),
 ]
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -306,12 +342,13 @@ def handle(state, route, params, request):
             elif route.auth == "dossier":
                 call.dossier = state.dossier_of(request.headers.get("dossierToken"),
                                                 call.path_int("dossierId"))
+                call.language = state.language_of(request.headers.get("dossierToken"))
             operation = route.operation_for(request.query)
             if operation:
                 state.consume(operation, dossier_id(route, params, request.query))
             return route.handler(call)
     except ApiError as error:
-        return Reply(error.status, error.body())
+        return Reply(error.status, error.body(call.language))
     except Exception:  # pylint: disable=broad-except
         # Values of an unexpected type (a list where a number belongs...): Octopus answers 500 too.
         traceback.print_exc()

@@ -7,7 +7,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from . import relations
+from . import relations, schema
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found, refused
 from .model import Booking
 
@@ -25,6 +25,8 @@ class Kind:
     dates: tuple
     journal_types: str
     financial: bool
+    schema: dict  # the bare booking's fields (PUT), wrapped in `request_schema` for POST
+    request_schema: dict
 
     def illegal_nr(self, dossier_id, last, new):
         # The two recorded texts differ (ref §5.1); both are reproduced verbatim.
@@ -39,38 +41,44 @@ BUYSELL = Kind("buySellBookingServiceData",
                ("amount", "bookyearKey", "bookyearPeriodeNr", "currencyCode", "documentDate",
                 "documentSequenceNr", "exchangeRate", "expiryDate", "journalKey",
                 "relationIdentificationServiceData"),
-               ("documentDate", "expiryDate"), "AV", False)
+               ("documentDate", "expiryDate"), "AV", False, schema.BUYSELL, schema.BUYSELL_REQUEST)
 FINANCIAL = Kind("financialDiversBookingServiceData",
                  ("bookyearKey", "bookyearPeriodeNr", "documentDate", "documentSequenceNr",
                   "exchangeRate", "journalKey"),
-                 ("documentDate",), "FD", True)
+                 ("documentDate",), "FD", True, schema.FINANCIAL, schema.FINANCIAL_REQUEST)
 
 
-def insert(kind, dossier, payload, now, lock_code):
+def insert(kind, dossier, payload, now, lock_code, strict=False):
     """POST: -> the stored Booking. `payload` is the wrapped request body."""
     if not isinstance(payload, dict):
         raise bad_params()
+    schema.check(strict, kind.request_schema, payload)
     data = _shaped(kind, payload.get(kind.wrapper))
     attachments = decode_attachments(payload.get("attachments"))
     bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
     nr = data["documentSequenceNr"]
+    # The number is checked before the period: recorded traffic with both wrong got -13 (ref §6.4).
     if nr != journal.last_nr + 1:
         raise refused(-13, "The document number is invalid: it must follow on the last document "
                            "number of the journal.", kind.illegal_nr(dossier.id, journal.last_nr, nr))
-    _check_content(kind, dossier, data)
+    _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    sent = copy.deepcopy(data)
+    data = _stored(kind, dossier, data)
     journal.last_nr = nr
-    booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api")
+    booking = Booking(bookyear.id, journal.key, nr, data, attachments, now, "api", sent)
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
     return booking
 
 
-def update(kind, dossier, data, now, lock_code):
+def update(kind, dossier, data, now, lock_code, strict=False):
     """PUT with the bare booking: replaces the stored content, keeps the attachments."""
+    schema.check(strict, kind.schema, data)
     data = _shaped(kind, data)
     bookyear, journal = _writable_journal(kind, dossier, data, lock_code)
     booking = find(dossier, bookyear.id, journal.key, data["documentSequenceNr"], kind.financial)
-    _check_content(kind, dossier, data)
-    booking.data, booking.modified = data, now
+    _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
+    booking.sent = copy.deepcopy(data)
+    booking.data, booking.modified = _stored(kind, dossier, data), now
 
 
 def find(dossier, bookyear_id, journal_key, nr, financial):
@@ -90,6 +98,81 @@ def modified_since(dossier, bookyear_id, journal_key, since, financial):
     if not found:
         raise not_found(-33, "No bookings found")
     return [copy.deepcopy(b.data) for b in found]
+
+
+JOURNAL_TYPES = {"A": 1, "V": 2, "F": 3, "D": 4}  # journalTypeId / DocumentKey.journalType (ref §4.11)
+
+
+def report_since(dossier, bookyear_id, journal_type, since, until):
+    """GET /bookyears/{id}/bookings/modified: SyncBookings {modifiedBookings, deletedBookings}
+    between `since` and `until` (epoch, None = now). bookyear -1 / journal type -1 mean all.
+
+    Field names are the OpenAPI spec's (BookingReportData, DocumentKey). modifiedBookings has one
+    row per booking line (lineSequenceNr from 1), as the report's line fields suggest; deleted
+    bookings are named by bookyear, journal type, journal number and document number."""
+    def wanted(bookyear, journal_key, when):
+        return (bookyear_id in (-1, bookyear) and journal_type in (-1, JOURNAL_TYPES[journal_key[0]])
+                and since <= when and (until is None or when <= until))
+    modified = sorted((b for b in dossier.bookings.values()
+                       if wanted(b.bookyear_id, b.journal_key, b.modified)),
+                      key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr))
+    deleted = [{"bookyearKey": {"id": bookyear}, "journalType": JOURNAL_TYPES[journal_key[0]],
+                "journalSequenceNr": int(journal_key[1:]), "documentSequenceNr": nr}
+               for bookyear, journal_key, nr, when in dossier.deleted_bookings
+               if wanted(bookyear, journal_key, when)]
+    if not modified and not deleted:
+        raise not_found(-33, "No modified bookings found")
+    return {"modifiedBookings": [row for b in modified for row in _report_rows(dossier, b)],
+            "deletedBookings": deleted}
+
+
+def _report_rows(dossier, booking):
+    data = booking.data
+    relation = None if booking.financial else \
+        relations.find(dossier.relations, data["relationIdentificationServiceData"])
+    common = {"bookyearKey": {"id": booking.bookyear_id}, "journalType": JOURNAL_TYPES[booking.journal_key[0]],
+              "journalNr": int(booking.journal_key[1:]), "documentSequenceNr": booking.nr,
+              "bookyearPeriodeNr": data["bookyearPeriodeNr"], "documentDate": data["documentDate"],
+              "expiryDate": data.get("expiryDate", data["documentDate"]),
+              "currencyCode": data.get("currencyCode", "EUR"), "exchangeRate": data["exchangeRate"],
+              "comment": data.get("comment", ""), "reference": data.get("reference", "")}
+    rows = []
+    for index, line in enumerate(data["bookingLines"], start=1):
+        amount = line["amount"] if booking.financial else line.get("baseAmount", 0.0)
+        relation_id = line.get("relationId", 0) if booking.financial else \
+            (relations.relation_id(relation) if relation else 0)
+        rows.append(dict(common, lineSequenceNr=index, accountKey=line.get("accountKey", 0),
+                         relationKey={"id": relation_id}, bookingAmount=amount, documentAmount=amount))
+    return rows
+
+
+def delete(dossier, key, now):
+    """A booking deleted in Octopus: gone from every list and listed as deleted (the state also
+    undoes its balancings, balancings.delete_for_booking)."""
+    if key not in dossier.bookings:
+        raise not_found(-34, "Booking not found")
+    del dossier.bookings[key]
+    dossier.deleted_bookings.append((*key, now))
+
+
+def change(dossier, key, changes, now):
+    """A booking changed in Octopus. Without `changes`, 10.00 more on the first line's base and on
+    the total (or on the first financial line), so the booking still adds up."""
+    booking = dossier.bookings.get(key)
+    if booking is None:
+        raise not_found(-34, "Booking not found")
+    data = copy.deepcopy(booking.data)
+    if changes:
+        data.update(copy.deepcopy(changes))
+    elif booking.financial:
+        data["bookingLines"][0]["amount"] = round(data["bookingLines"][0]["amount"] + 10.0, 2)
+    else:
+        data["bookingLines"][0]["baseAmount"] = round(data["bookingLines"][0]["baseAmount"] + 10.0, 2)
+        data["amount"] = round(data["amount"] + (10.0 if data["amount"] >= 0 else -10.0), 2)
+    kind = FINANCIAL if booking.financial else BUYSELL
+    booking.data, booking.modified = _stored(kind, dossier, _shaped(kind, data)), now
+    booking.sent, booking.entered_by = None, "octopus"
+    return booking
 
 
 def decode_attachments(attachments):
@@ -112,23 +195,27 @@ def decode_attachment(attachment):
     return {"fileName": attachment["fileName"], "data": data}
 
 
-def typed_in_octopus(dossier, bookyear, journal, today, now):
-    """A booking an accountant typed in Octopus itself: takes the next number, ignores locks."""
+def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
+    """A booking an accountant typed in Octopus itself: takes the next number, ignores locks.
+    `lines` (financial journals only) replace the made-up content, e.g. a bank line."""
     period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]),
                   bookyear.periods[-1])
     date = today if period["startDate"] <= today <= period["endDate"] else period["endDate"]
     nr = journal.last_nr + 1
     data = {"bookyearKey": {"id": bookyear.id}, "bookyearPeriodeNr": period["bookyearPeriod"],
-            "comment": "Typed in Octopus", "documentDate": date, "documentSequenceNr": nr,
-            "exchangeRate": 1.0, "journalKey": journal.key}
+            "documentDate": date, "documentSequenceNr": nr, "exchangeRate": 1.0,
+            "journalKey": journal.key}
     accounts = sorted(dossier.accounts)
     if journal.kind in "AV":
         data.update(_typed_buysell_content(dossier, journal.kind, accounts))
-        data["expiryDate"] = date
+        data.update(comment="Typed in Octopus", expiryDate=date)
+    elif lines is not None:
+        data["bookingLines"] = copy.deepcopy(lines)
     else:
         data["bookingLines"] = [{"accountKey": accounts[0], "amount": 100.0, "type": "A"}]
         if journal.kind == "D":
             data["bookingLines"].append({"accountKey": accounts[-1], "amount": -100.0, "type": "A"})
+    data = _stored(FINANCIAL if journal.kind in "FD" else BUYSELL, dossier, data)
     journal.last_nr = nr
     booking = Booking(bookyear.id, journal.key, nr, data, [], now, "octopus")
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
@@ -195,7 +282,10 @@ def _writable_journal(kind, dossier, data, lock_code):
         raise ApiError(403, f"Journal {journal.key} is open by another user", lock_code, LOCK_MESSAGE)
     if bookyear.closed:
         raise ApiError(403, f"Bookyear {bookyear.description} is closed", -11, LOCK_MESSAGE)
-    period = data["bookyearPeriodeNr"]
+    return bookyear, journal
+
+
+def _check_period(dossier, bookyear, journal, period):
     if period not in bookyear.period_numbers():
         raise refused(-14, "Bookyear period unknown",
                       f"Unable to insert booking in dossier {dossier.id}.  Bookyear period unknown")
@@ -203,15 +293,26 @@ def _writable_journal(kind, dossier, data, lock_code):
         raise refused(-15, "Bookyear period protected",
                       f"Unable to insert booking in dossier {dossier.id}.  Bookyear period {period} "
                       f"is protected or closed in journal {journal.key}")
-    return bookyear, journal
 
 
-def _check_content(kind, dossier, data):
+def _stored(kind, dossier, data):
+    """Check the content and return it as Octopus stores it, and so lists it again (ref §4.6,
+    §4.7 recorded read-backs): `paymentMethod` always present, the relation named by both its key
+    and its external id, financial lines with accountKey / externalRelationId / relationId, each 0
+    when unused."""
     if kind.financial:
-        _check_financial_lines(dossier, data["bookingLines"])
-        return
-    if relations.find(dossier.relations, data["relationIdentificationServiceData"]) is None:
+        data["bookingLines"] = [_stored_financial_line(dossier, line) for line in data["bookingLines"]]
+        return data
+    relation = relations.find(dossier.relations, data["relationIdentificationServiceData"])
+    if relation is None:
         raise refused(-16, "Unknown relation")
+    _check_buysell_lines(dossier, data)
+    data["relationIdentificationServiceData"] = relations.identification(relation)
+    data.setdefault("paymentMethod", 0)
+    return data
+
+
+def _check_buysell_lines(dossier, data):
     lines = data["bookingLines"]
     for line in lines:
         if line.get("accountKey") not in dossier.accounts:
@@ -230,20 +331,25 @@ def _check_content(kind, dossier, data):
                            f"(base + VAT = {total:.2f})")
 
 
-def _check_financial_lines(dossier, lines):
-    for line in lines:
-        kind = line.get("type")
-        if kind == "A":
-            if line.get("accountKey") not in dossier.accounts:
-                raise refused(-21, f"Unknown account {line.get('accountKey')}")
-        elif kind in ("C", "S"):
-            ident = {"externalRelationId": line.get("externalRelationId") or 0}
-            if line.get("relationId"):
-                ident["relationKey"] = {"id": line["relationId"]}
-            if relations.find(dossier.relations, ident) is None:
-                raise refused(-16, "Unknown relation")
-        else:
-            raise refused(-25, f"Unknown financial line type {kind!r}")
+def _stored_financial_line(dossier, line):
+    kind = line.get("type")
+    stored = dict(line, accountKey=0, externalRelationId=0, relationId=0)
+    if kind == "A":
+        if line.get("accountKey") not in dossier.accounts:
+            raise refused(-21, f"Unknown account {line.get('accountKey')}")
+        stored["accountKey"] = line["accountKey"]
+    elif kind in ("C", "S"):
+        ident = {"externalRelationId": line.get("externalRelationId") or 0}
+        if line.get("relationId"):
+            ident["relationKey"] = {"id": line["relationId"]}
+        relation = relations.find(dossier.relations, ident)
+        if relation is None:
+            raise refused(-16, "Unknown relation")
+        stored["relationId"] = relations.relation_id(relation)
+        stored["externalRelationId"] = relations.external_id(relation)
+    else:
+        raise refused(-25, f"Unknown financial line type {kind!r}")
+    return stored
 
 
 def _is_int(value):

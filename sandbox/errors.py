@@ -1,4 +1,5 @@
 """Octopus-shaped failures: raised anywhere in the rules, turned into a reply by api.py."""
+from . import messages
 
 
 class ApiError(Exception):
@@ -12,11 +13,14 @@ class ApiError(Exception):
         self.code = code
         self.message = message
 
-    def body(self):
+    def body(self, language=None):
+        """The ErrorResult; inside a dossier (`language` known) errorMessage is the code's text in
+        that language, details stay in technicalInfo (see messages.py)."""
         body = {"technicalInfo": self.technical_info}
         if self.code is not None:
             body["errorCode"] = self.code
-            body["errorMessage"] = self.message or self.technical_info
+            localised = messages.text(self.code, language) if language else None
+            body["errorMessage"] = localised or self.message or self.technical_info
         return body
 
 

@@ -20,5 +20,9 @@ DAILY_LIMITS = {
     "PUT /financialdiversbookings": 10,
     "GET /financialdiversbookings/modified": 48,
     "POST /bookings/attachements": 400,
+    "GET /bookings/modified": 48,
+    "POST /balancings": 400,
+    "DELETE /balancings/delete": 400,
+    "GET /balancings/modified": 48,
 }
 LIMIT_ERROR_CODE = -80  # Octopus' real answer is undocumented (ref §7.4); fixed in ARCHITECTURE.md §1

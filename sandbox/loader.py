@@ -26,14 +26,14 @@ def read_seed(seed):
 
 
 def load(seed):
-    """-> (users by name, dossiers by id)."""
+    """-> (users by name, dossiers by id, strict): `strict` refuses fields the API does not define."""
     data = read_seed(seed)
     users = {
         u["user"]: User(u["user"], u["password"], u["softwareHouseUuid"], set(u.get("dossiers", [])))
         for u in data.get("users", [])
     }
     dossiers = {d["id"]: _dossier(d) for d in data.get("dossiers", [])}
-    return users, dossiers
+    return users, dossiers, bool(data.get("strict", False))
 
 
 def monthly_periods(start, end):

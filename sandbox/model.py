@@ -51,10 +51,23 @@ class Booking:
     attachments: list  # [{"fileName": str, "data": bytes}]
     modified: float  # sandbox epoch seconds
     entered_by: str  # "api" or "octopus" (typed in Octopus itself)
+    sent: dict = None  # the booking as the API client sent it (None: as stored, e.g. typed in Octopus)
 
     @property
     def financial(self):
         return self.journal_key[0] in "FD"
+
+
+@dataclass
+class Balancing:
+    """One balancing ("afpunting") of a debit document with a credit document (ref §4.10).
+
+    Keys are (bookyear id, journal key, document nr, line nr): line -1 is a buy/sell document as a
+    whole, n the n-th line of a financial booking. Octopus names a balancing by its two keys."""
+    debet: tuple
+    credit: tuple
+    amount: float
+    modified: float  # sandbox epoch seconds
 
 
 @dataclass
@@ -68,3 +81,6 @@ class Dossier:
     relations: list  # RelationServiceData dicts
     bookings: dict = field(default_factory=dict)  # (bookyear_id, journal_key, nr) -> Booking
     relation_stamps: dict = field(default_factory=dict)  # relation id -> epoch of its last create/merge
+    balancings: dict = field(default_factory=dict)  # (debet key, credit key) -> Balancing
+    deleted_balancings: list = field(default_factory=list)  # [(debet key, credit key, epoch deleted)]
+    deleted_bookings: list = field(default_factory=list)  # [(bookyear id, journal key, nr, epoch)]

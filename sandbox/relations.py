@@ -13,9 +13,12 @@ RELATION_DEFAULTS = {
 FILTERS = ("relationId", "extRelationId", "name", "vatNr")
 
 
-def normalize_vat(value):
-    """Octopus' own vatNr matching is undocumented (ref §7.8): ignore dots, spaces, case."""
-    return "".join((value or "").split()).replace(".", "").upper()
+# Relation lists (GET /relations, /relations/modified) always carry these, empty or not, and leave
+# out these when empty; the create answer (201) has its own shape, RELATION_DEFAULTS (recorded,
+# ref §4.5 and issue 17).
+LISTED_ALWAYS = ("bankAccountNr", "bicCode", "contactPerson", "firstName", "ibanAccountNr", "remarks",
+                 "searchField1", "searchField2")
+LISTED_IF_SET = ("email", "fax", "mobile", "telephone", "url")
 
 
 def relation_id(relation):
@@ -24,6 +27,11 @@ def relation_id(relation):
 
 def external_id(relation):
     return relation["relationIdentificationServiceData"].get("externalRelationId", 0)
+
+
+def identification(relation):
+    """RelationIdentificationServiceData as Octopus hands it back: key and external id (0 if none)."""
+    return {"externalRelationId": external_id(relation), "relationKey": {"id": relation_id(relation)}}
 
 
 def new_relation(data, new_id):
@@ -40,7 +48,7 @@ def new_relation(data, new_id):
 def search(relations, filters):
     """Unfiltered: active relations only. Filtered: any relation matching at least one filter."""
     if not filters:
-        return [r for r in relations if r.get("active", True)]
+        return [listed(r) for r in relations if r.get("active", True)]
 
     def matches(relation):
         if "relationId" in filters and relation_id(relation) == filters["relationId"]:
@@ -49,11 +57,22 @@ def search(relations, filters):
             return True
         if "name" in filters and filters["name"].lower() in (relation.get("name") or "").lower():
             return True
-        if "vatNr" in filters and normalize_vat(filters["vatNr"]) and \
-                normalize_vat(relation.get("vatNr")) == normalize_vat(filters["vatNr"]):
+        # The stored text as it is: a search must send Octopus' own format ("NL1633.92.705 B01").
+        if "vatNr" in filters and relation.get("vatNr") == filters["vatNr"]:
             return True
         return False
-    return [r for r in relations if matches(r)]
+    return [listed(r) for r in relations if matches(r)]
+
+
+def listed(relation):
+    """A stored relation as relation lists show it (see LISTED_ALWAYS)."""
+    shown = copy.deepcopy(relation)
+    for name in LISTED_ALWAYS:
+        shown.setdefault(name, "")
+    for name in LISTED_IF_SET:
+        if not shown.get(name):
+            shown.pop(name, None)
+    return shown
 
 
 def find(relations, ident):
@@ -98,4 +117,4 @@ def modified_since(dossier, since):
     """Relations created or merged at or after `since` (epoch); seeded ones count as never modified.
     The sandbox deletes no relation, so `deleted` is always empty."""
     found = [r for r in dossier.relations if dossier.relation_stamps.get(relation_id(r), -1) >= since]
-    return {"modified": copy.deepcopy(found), "deleted": []}
+    return {"modified": [listed(r) for r in found], "deleted": []}

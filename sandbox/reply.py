@@ -6,12 +6,14 @@ from dataclasses import dataclass
 @dataclass
 class Reply:
     status: int
-    body: object = None  # JSON-able; None = empty body
+    body: object = None  # JSON-able, text or bytes; None = empty body
     content_type: str = "application/json"
 
     def encode(self):
         if self.body is None:
             return b""
+        if isinstance(self.body, bytes):
+            return self.body
         if isinstance(self.body, str):
             return self.body.encode("utf-8")
         return json.dumps(self.body, sort_keys=True, ensure_ascii=False).encode("utf-8")

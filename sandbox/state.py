@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 
-from . import bookings, loader
+from . import balancings, bookings, loader, messages
 from .errors import ApiError
 from .faults import FaultQueue
 from .limits import DAILY_LIMITS, LIMIT_ERROR_CODE
@@ -31,7 +31,7 @@ class SandboxState:
         with self.mutex:
             if seed is not None:
                 self._seed = seed
-            self.users, self.dossiers = loader.load(self._seed)
+            self.users, self.dossiers, self.strict = loader.load(self._seed)
             self._user_tokens = {}  # token -> (user name, expires)
             self._dossier_tokens = {}  # token -> (user name, dossier id, locale id, expires)
             self._faults = FaultQueue()
@@ -101,6 +101,11 @@ class SandboxState:
         if entry is None or entry[3] <= self.now() or entry[1] != dossier_id:
             raise ApiError(401, INVALID_TOKEN, -2, INVALID_TOKEN)
         return self.dossiers[dossier_id]
+
+    def language_of(self, token):
+        """errorMessage language of a dossier token: its localeId, else the dossier's language."""
+        _user, dossier_id, locale_id, _expires = self._dossier_tokens[token]
+        return messages.language(locale_id, self.dossiers[dossier_id].info.get("languageCode"))
 
     def expire_tokens(self):
         with self.mutex:
@@ -215,14 +220,93 @@ class SandboxState:
                                                 bookyear.journals[journal_key], self.today(), self.now())
             return self.record(booking)
 
+    def delete_booking(self, dossier_id, bookyear_id, journal_key, nr):
+        """Play "the accountant deleted this booking in Octopus" (its balancings go with it)."""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            key = (bookyear_id, journal_key, nr)
+            try:
+                bookings.delete(dossier, key, self.now())
+            except ApiError as error:
+                raise ValueError(f"no booking {bookyear_id}/{journal_key}/{nr}") from error
+            balancings.delete_for_booking(dossier, key, self.now())
+
+    def change_booking(self, dossier_id, bookyear_id, journal_key, nr, changes=None):
+        """Play "the accountant changed this booking in Octopus": `changes` are top-level fields
+        of the stored booking; without them 10.00 is added to the first line and the total."""
+        with self.mutex:
+            try:
+                booking = bookings.change(self._dossier(dossier_id), (bookyear_id, journal_key, nr),
+                                          changes, self.now())
+            except ApiError as error:
+                raise ValueError(error.technical_info) from error
+            return self.record(booking)
+
+    # -- control: payments -----------------------------------------------------------------------
+
+    def pay_in_octopus(self, dossier_id, bookyear_id, journal_key, nr, amount=None, bank_journal="F1"):
+        """Play "the accountant matched a bank line with this invoice": a bank booking typed in
+        Octopus (one line on the invoice's relation, money in for a sale, out for a purchase) for
+        `amount` (default: all that stays open), and its balancing with the invoice.
+        -> {"booking": record of the bank booking, "balancing": as GET /balancings/modified shows it}"""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            bookyear = self._bookyear(dossier_id, bookyear_id)
+            journal = bookyear.journals.get(bank_journal)
+            if journal is None or journal.kind != "F":
+                raise ValueError(f"no financial journal {bank_journal} in bookyear {bookyear_id}")
+            invoice = self._document(dossier, (bookyear_id, journal_key, nr, -1))
+            left = balancings.open_amount(dossier, invoice)
+            amount = round(left if amount is None else float(amount), 2)
+            if not 0 < amount <= left + balancings.TOLERANCE:
+                raise ValueError(f"{amount:.2f} is not between 0 and the open amount {left:.2f}")
+            line = {"type": invoice.type["type"], "relationId": invoice.type["relationKey"]["id"],
+                    "amount": amount if invoice.debit else -amount,
+                    "reference": balancings.display(dossier, invoice.key)}
+            bank = bookings.typed_in_octopus(dossier, bookyear, journal, self.today(), self.now(), [line])
+            line_key = (bookyear_id, bank_journal, bank.nr, 1)
+            debet, credit = (invoice.key, line_key) if invoice.debit else (line_key, invoice.key)
+            balancing = balancings.insert(dossier, {"debetKey": balancings.key_json(debet),
+                                                    "creditKey": balancings.key_json(credit),
+                                                    "balanceAmount": amount}, self.now())
+            return {"booking": self.record(bank), "balancing": balancings.answer(dossier, balancing)}
+
+    def delete_balancing(self, dossier_id, debet_key, credit_key):
+        """Play "the accountant undid a balancing" (keys as BalancingKeyServiceData)."""
+        with self.mutex:
+            try:
+                balancings.delete(self._dossier(dossier_id), {"debetKey": debet_key, "creditKey": credit_key},
+                                  self.now())
+            except ApiError as error:
+                raise ValueError(error.technical_info) from None
+
+    def balancings(self, dossier_id):
+        """Current balancings, oldest first, as GET /balancings/modified shows them."""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            return [balancings.answer(dossier, b)
+                    for b in sorted(dossier.balancings.values(), key=lambda b: b.modified)]
+
+    @staticmethod
+    def _document(dossier, key):
+        try:
+            return balancings.document(dossier, key)
+        except ApiError as error:
+            raise ValueError(error.technical_info) from None
+
     def _records(self, dossier_id, financial):
         with self.mutex:
             found = [b for b in self._dossier(dossier_id).bookings.values() if b.financial == financial]
             return [self.record(b) for b in sorted(found, key=lambda b: b.modified)]
 
     def record(self, booking):
+        """A booking for tests and the page: `booking` is what the API client sent (what the addon
+        wrote), `stored` how Octopus holds it and reads it back (issue 17); the same for a booking
+        typed or changed in Octopus."""
         return {"bookyearId": booking.bookyear_id, "journalKey": booking.journal_key,
-                "documentSequenceNr": booking.nr, "booking": copy.deepcopy(booking.data),
+                "documentSequenceNr": booking.nr,
+                "booking": copy.deepcopy(booking.sent if booking.sent is not None else booking.data),
+                "stored": copy.deepcopy(booking.data),
                 "attachments": [dict(a) for a in booking.attachments],
                 "modified": format_timestamp(booking.modified), "enteredBy": booking.entered_by}
 

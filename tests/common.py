@@ -38,6 +38,7 @@ class OctopusCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.seed = demo_seed()
+        cls.seed["strict"] = True  # a field the API does not define (a misspelling) fails the test
         cls.sandbox = SandboxServer(seed=cls.seed).start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.demo_dossier_seed = next(d for d in cls.seed["dossiers"] if d["id"] == DEMO_DOSSIER_ID)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from octopus import MemoryTokenStore, OctopusClient, errors
-from octopus.client import format_timestamp
+from octopus.call import format_timestamp
 
 UUID = "00000000-0000-4000-8000-000000000001"
 USER, PASSWORD = "demo@B12345", "demo"

@@ -93,3 +93,13 @@ def test_errors_raised_by_callers_need_no_http_fields():
     assert str(exc) == "Budget for GET /accounts used up"
     assert exc.status is None
     assert issubclass(errors.OutcomeUnknown, errors.TransientError)
+
+
+def test_invalid_elements_is_a_refusal_whatever_the_call():
+    body = {"technicalInfo": "Invalid elements in the passed object (eg. wrong date format)"}
+    for context in ("write", "read"):
+        exc = error_from_response(500, body, context=context)
+        assert isinstance(exc, errors.InvalidElements) and isinstance(exc, errors.BookingRefused)
+    assert isinstance(error_from_response(500, None, context="write"), errors.OutcomeUnknown)
+    assert isinstance(error_from_response(500, {"technicalInfo": "Internal error"}, context="write"),
+                      errors.OutcomeUnknown)

@@ -18,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 UUID = "00000000-0000-4000-8000-000000000001"
 USER, PASSWORD = "demo@B12345", "demo"
-LOCK_MESSAGE = "Journal either closed or open by other user"
+LOCK_MESSAGE_NL = "Het dagboek is afgesloten of geopend door een andere gebruiker"
 V1_LAST = 143  # dossier 1001, bookyear 2 (2026), demo seed
 A1_LAST = 158
 F1_LAST = 77
@@ -266,7 +266,7 @@ def test_journals_per_bookyear(octo):
     assert all(j["closed"] for j in closed_year)
     assert {j["journalKey"]: j["lastBookedDocumentNr"] for j in closed_year}["V1"] == 187
     missing = octo.call("GET", "/bookyears/99/journals")
-    assert missing.status_code == 404 and missing.json()["errorMessage"] == "No Journals found"
+    assert missing.status_code == 404 and missing.json()["errorMessage"] == "Geen dagboeken gevonden"
 
 
 def test_accounts_need_bookyear_id(octo):
@@ -287,7 +287,7 @@ def test_accounts_need_bookyear_id(octo):
 def test_accounts_of_unknown_bookyear_is_404(octo, state):
     state.enforce_limits = False
     answer = octo.call("GET", "/accounts", params={"bookyearId": 77})
-    assert answer.status_code == 404 and answer.json()["errorMessage"] == "No accounts found"
+    assert answer.status_code == 404 and answer.json()["errorMessage"] == "Geen rekeningen gevonden"
 
 
 def test_vatcodes(octo):
@@ -315,10 +315,17 @@ def test_relations_unfiltered_lists_active_only(octo):
                                                              "relationKey": {"id": 1}}
 
 
-@pytest.mark.parametrize("vat", ["BE0412.345.614", "BE0412345614", "be 0412 345 614"])
-def test_relations_by_vat_number_normalised(octo, vat):
+@pytest.mark.parametrize("vat, name", [("BE0412.345.614", "Bakkerij Peeters BV"),
+                                       ("NL8537.46.333 B01", "Van Dijk Logistics B.V.")])
+def test_relations_by_vat_number_as_octopus_stores_it(octo, vat, name):
     answer = octo.call("GET", "/relations", params={"vatNr": vat})
-    assert answer.status_code == 200 and _names(answer) == ["Bakkerij Peeters BV"]
+    assert answer.status_code == 200 and _names(answer) == [name]
+
+
+@pytest.mark.parametrize("vat", ["BE0412345614", "be 0412 345 614", "NL853746333B01"])
+def test_relations_by_vat_number_in_another_spelling_are_not_found(octo, vat):
+    """Octopus matches the stored text; a search in Odoo's compact spelling finds nothing."""
+    assert octo.call("GET", "/relations", params={"vatNr": vat}).status_code == 404
 
 
 def test_relations_filters_are_or_combined_and_include_inactive(octo):
@@ -330,7 +337,7 @@ def test_relations_filters_are_or_combined_and_include_inactive(octo):
 def test_relations_not_found_is_404(octo):
     answer = octo.call("GET", "/relations", params={"vatNr": "BE0999.999.999"})
     assert answer.status_code == 404
-    assert answer.json() == {"errorCode": -47, "errorMessage": "No relations found",
+    assert answer.json() == {"errorCode": -47, "errorMessage": "Geen relaties gevonden",
                              "technicalInfo": "No relations found"}
     assert octo.call("GET", "/relations", params={"relationId": "x"}).status_code == 400
 
@@ -477,7 +484,7 @@ def test_locked_journal_is_403(octo, state, lock_code):
     answer = octo.post_booking(sale())
     assert answer.status_code == 403
     assert answer.json()["errorCode"] == lock_code
-    assert answer.json()["errorMessage"] == LOCK_MESSAGE
+    assert answer.json()["errorMessage"] == LOCK_MESSAGE_NL
     assert octo.journal("V1")["closed"] is False  # a lock is not visible in the journal list
     purchase = sale(journalKey="A1", documentSequenceNr=A1_LAST + 1,
                     bookingLines=[line(accountKey=604000, vatCodeKey="D21")])
@@ -539,7 +546,7 @@ def test_get_booking_by_number(octo):
     assert wrong.json() == {"technicalInfo": "Invalid or missing parameters passed"}
     missing = octo.call("GET", "/buysellbookings", params=dict(params, documentSeqNr=1))
     assert missing.status_code == 404
-    assert missing.json()["errorMessage"] == "Booking not found"
+    assert missing.json()["errorMessage"] == "Boeking niet gevonden"
     assert set(missing.json()) == {"errorCode", "errorMessage", "technicalInfo"}
 
 
@@ -659,7 +666,7 @@ def test_daily_limit_answers_429_per_dossier_per_day(octo, state):
     over = octo.call("GET", "/accounts", params=params)
     assert over.status_code == 429
     assert over.json() == {
-        "errorCode": -80, "errorMessage": "Maximum allowed calls per day reached",
+        "errorCode": -80, "errorMessage": "Maximum aantal oproepen per dag bereikt",
         "technicalInfo": "Maximum allowed calls per day reached (2) for GET /accounts"}
     assert octo.call("GET", "/accounts", 1002, params=params).status_code == 200  # other dossier
     state.advance(86400)

@@ -30,11 +30,17 @@ def test_belgian_check_digits():
     assert not vat.is_valid_be_vat(None)
 
 
-def test_octopus_format():
+def test_octopus_format_is_the_text_octopus_stores():
     assert vat.to_octopus_format("BE0477472701") == "BE0477.472.701"
     assert vat.to_octopus_format("be 477472701") == "BE0477.472.701"
-    assert vat.to_octopus_format("NL1633.92.705 B01") == "NL163392705B01"
+    assert vat.to_octopus_format("NL163392705B01") == "NL1633.92.705 B01"
+    assert vat.to_octopus_format("nl 1633 92 705 b01") == "NL1633.92.705 B01"
+    assert vat.to_octopus_format("DE 129.273.398") == "DE129273398"
     assert vat.to_octopus_format("") is None
+
+
+def test_a_dutch_number_stdnum_refuses_is_not_dressed_up():
+    assert vat.to_octopus_format("NL123") == "NL123"
 
 
 def test_same_vat():

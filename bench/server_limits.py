@@ -20,6 +20,7 @@ import collections
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -249,6 +250,7 @@ def main():
     parser.add_argument("--drain-minutes", type=float, default=60)
     parser.add_argument("--no-faults", dest="faults", action="store_false")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the Odoo servers on the way out
     registry = bootstrap(args.conf, args.db)
     from odoo.addons.account_octopus.bench import world  # noqa: PLC0415
     from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415

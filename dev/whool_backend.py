@@ -37,13 +37,15 @@ def _tracked_files(source):
     """The files git tracks; every file when there is no git (an unpacked sdist, a tarball)."""
     if not (source / "PKG-INFO").is_file():
         try:
-            out = subprocess.check_output(["git", "ls-files", "-z"], cwd=source, text=True,
-                                          stderr=subprocess.DEVNULL)
+            out = subprocess.check_output(["git", "ls-files", "-z"], cwd=source, text=True, stderr=subprocess.DEVNULL)
             return sorted(f for f in out.split("\0") if f and (source / f).is_file())
         except (subprocess.CalledProcessError, FileNotFoundError):
             pass
-    return sorted(str(p.relative_to(source)) for p in source.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.name != "PKG-INFO")
+    return sorted(
+        str(p.relative_to(source))
+        for p in source.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "PKG-INFO"
+    )
 
 
 def _version(source):
@@ -63,8 +65,9 @@ def _staged(for_sdist=False):
                 continue
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / name, stage / name)
-        (stage / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: {version}\n",
-                                        encoding="utf-8")
+        (stage / "PKG-INFO").write_text(
+            f"Metadata-Version: 2.1\nName: {DISTRIBUTION}\nVersion: {version}\n", encoding="utf-8"
+        )
         os.chdir(stage)
         try:
             yield

@@ -9,6 +9,18 @@ SANDBOX_URL = os.environ["OCTOPUS_SANDBOX_URL"]
 TODAY = date.today()
 
 
+def belgian_address(name, vat, street, zip_code, city):
+    """Name, VAT number and Belgian address, as the demo's companies and customers have them."""
+    return {
+        "name": name,
+        "vat": vat,
+        "street": street,
+        "zip": zip_code,
+        "city": city,
+        "country_id": env.ref("base.be").id,
+    }
+
+
 def make_company(name, vat, street, zip_code, city, iban):
     company = env["res.company"].search([("vat", "=", vat)], limit=1)
     if not company:
@@ -17,17 +29,7 @@ def make_company(name, vat, street, zip_code, city, iban):
             if not env["res.company"].search_count([("chart_template", "!=", False)])
             else env["res.company"].create({"name": name})
         )
-    company.write(
-        {
-            "name": name,
-            "vat": vat,
-            "street": street,
-            "zip": zip_code,
-            "city": city,
-            "country_id": env.ref("base.be").id,
-            "currency_id": env.ref("base.EUR").id,
-        }
-    )
+    company.write(dict(belgian_address(name, vat, street, zip_code, city), currency_id=env.ref("base.EUR").id))
     if not company.chart_template:
         env["account.chart.template"].try_loading("be_comp", company, install_demo=False)
     bank_journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
@@ -80,15 +82,7 @@ customers = [
 partners = env["res.partner"]
 for name, vat, street, zip_code, city in customers:
     partners |= env["res.partner"].search([("name", "=", name)], limit=1) or env["res.partner"].create(
-        {
-            "name": name,
-            "vat": vat,
-            "street": street,
-            "zip": zip_code,
-            "city": city,
-            "country_id": env.ref("base.be").id,
-            "is_company": True,
-        }
+        dict(belgian_address(name, vat, street, zip_code, city), is_company=True)
     )
 
 sale_journal = journals.filtered(lambda j: j.type == "sale")[:1]

@@ -135,12 +135,17 @@ print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_docume
 import requests  # noqa: E402  (odoo shell script)
 
 control = SANDBOX_URL.split("/octopus-rest-api")[0] + "/_sandbox/dossiers/1001"
-booked = [b for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
-          if b["enteredBy"] == "api" and b["journalKey"] == "V1"]
-for record, share in zip(booked, (1.0, 0.4)):
+booked = [
+    b
+    for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
+    if b["enteredBy"] == "api" and b["journalKey"] == "V1"
+]
+for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two of the three sent
     amount = round(record["booking"]["amount"] * share, 2)
-    answer = requests.post(control + "/pay", timeout=10, json={
-        "bookyear": record["bookyearId"], "journal": "V1", "nr": record["documentSequenceNr"],
-        "amount": amount})
+    answer = requests.post(
+        control + "/pay",
+        timeout=10,
+        json={"bookyear": record["bookyearId"], "journal": "V1", "nr": record["documentSequenceNr"], "amount": amount},
+    )
     print("paid in Octopus:", record["documentSequenceNr"], amount, answer.status_code)
 print("DEMO DATA OK")

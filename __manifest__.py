@@ -6,8 +6,17 @@
     "author": "account_octopus developers",
     "website": "https://www.octopus.be",
     "license": "LGPL-3",
+    "maintainers": ["account_octopus developers"],
+    "development_status": "Beta",
     "depends": ["account", "base_vat", "base_iban", "mail"],
+    # wkhtmltopdf is optional (not under "bin"): without it invoices are booked without their PDF.
     "external_dependencies": {"python": ["requests"]},
+    "images": [
+        "static/description/screenshot_invoice_sent.png",
+        "static/description/screenshot_dossier.png",
+        "static/description/screenshot_connection.png",
+        "static/description/screenshot_invoices.png",
+    ],
     "data": [
         "security/octopus_security.xml",
         "security/ir.model.access.csv",

@@ -9,17 +9,30 @@ SANDBOX_URL = os.environ["OCTOPUS_SANDBOX_URL"]
 TODAY = date.today()
 
 
+def belgian_address(name, vat, street, zip_code, city):
+    """Name, VAT number and Belgian address, as the demo's companies and customers have them."""
+    return {
+        "name": name,
+        "vat": vat,
+        "street": street,
+        "zip": zip_code,
+        "city": city,
+        "country_id": env.ref("base.be").id,
+    }
+
+
 def make_company(name, vat, street, zip_code, city, iban):
     company = env["res.company"].search([("vat", "=", vat)], limit=1)
     if not company:
-        company = env.ref("base.main_company") if not env["res.company"].search_count(
-            [("chart_template", "!=", False)]) else env["res.company"].create({"name": name})
-    company.write({"name": name, "vat": vat, "street": street, "zip": zip_code, "city": city,
-                   "country_id": env.ref("base.be").id, "currency_id": env.ref("base.EUR").id})
+        company = (
+            env.ref("base.main_company")
+            if not env["res.company"].search_count([("chart_template", "!=", False)])
+            else env["res.company"].create({"name": name})
+        )
+    company.write(dict(belgian_address(name, vat, street, zip_code, city), currency_id=env.ref("base.EUR").id))
     if not company.chart_template:
         env["account.chart.template"].try_loading("be_comp", company, install_demo=False)
-    bank_journal = env["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    bank_journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
     if not bank_journal.bank_account_id:
         bank_journal.bank_acc_number = iban
     env.user.company_ids |= company
@@ -27,22 +40,23 @@ def make_company(name, vat, street, zip_code, city, iban):
     return company
 
 
-demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge",
-                       "BE71 0961 2345 6769")
-hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent",
-                   "BE68 5390 0754 7034")
+demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge", "BE71 0961 2345 6769")
+hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent", "BE68 5390 0754 7034")
 env.user.company_id = demo_bv
 env.ref("base.user_admin").company_id = demo_bv
 env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id]))
 
 connection = env["octopus.connection"].with_context(active_test=False).search(
-    [("url", "=", SANDBOX_URL)], limit=1) or env["octopus.connection"].create({
+    [("url", "=", SANDBOX_URL)], limit=1
+) or env["octopus.connection"].create(
+    {
         "name": "Octopus sandbox",
         "url": SANDBOX_URL,
         "user": "demo@B12345",
         "password": "demo",
         "software_house_uuid": "00000000-0000-4000-8000-000000000001",
-    })
+    }
+)
 connection.action_test_connection()
 
 demo_bv = demo_bv.with_company(demo_bv)
@@ -67,23 +81,48 @@ customers = [
 ]
 partners = env["res.partner"]
 for name, vat, street, zip_code, city in customers:
-    partners |= env["res.partner"].search([("name", "=", name)], limit=1) or env["res.partner"].create({
-        "name": name, "vat": vat, "street": street, "zip": zip_code, "city": city,
-        "country_id": env.ref("base.be").id, "is_company": True})
+    partners |= env["res.partner"].search([("name", "=", name)], limit=1) or env["res.partner"].create(
+        dict(belgian_address(name, vat, street, zip_code, city), is_company=True)
+    )
 
 sale_journal = journals.filtered(lambda j: j.type == "sale")[:1]
 income = sale_journal.default_account_id
-tax21 = env["account.tax"].search([("company_id", "=", demo_bv.id), ("type_tax_use", "=", "sale"),
-                                   ("amount", "=", 21), ("amount_type", "=", "percent")], limit=1)
+tax21 = env["account.tax"].search(
+    [
+        ("company_id", "=", demo_bv.id),
+        ("type_tax_use", "=", "sale"),
+        ("amount", "=", 21),
+        ("amount_type", "=", "percent"),
+    ],
+    limit=1,
+)
 moves = env["account.move"]
-for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0))):
-    moves |= env["account.move"].with_company(demo_bv).create({
-        "move_type": "out_invoice", "partner_id": partner.id, "journal_id": sale_journal.id,
-        "invoice_date": TODAY,
-        "invoice_line_ids": [(0, 0, {"name": f"Consultancy {index + 1}", "quantity": 1,
-                                     "price_unit": amount, "account_id": income.id,
-                                     "tax_ids": [(6, 0, tax21.ids)]})],
-    })
+for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
+    moves |= (
+        env["account.move"]
+        .with_company(demo_bv)
+        .create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "journal_id": sale_journal.id,
+                "invoice_date": TODAY,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"Consultancy {index + 1}",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "account_id": income.id,
+                            "tax_ids": [(6, 0, tax21.ids)],
+                        },
+                    )
+                ],
+            }
+        )
+    )
 moves.action_post()
 env.cr.commit()
 env["account.move"]._cron_octopus_push()
@@ -96,12 +135,17 @@ print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_docume
 import requests  # noqa: E402  (odoo shell script)
 
 control = SANDBOX_URL.split("/octopus-rest-api")[0] + "/_sandbox/dossiers/1001"
-booked = [b for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
-          if b["enteredBy"] == "api" and b["journalKey"] == "V1"]
-for record, share in zip(booked, (1.0, 0.4)):
+booked = [
+    b
+    for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
+    if b["enteredBy"] == "api" and b["journalKey"] == "V1"
+]
+for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two of the three sent
     amount = round(record["booking"]["amount"] * share, 2)
-    answer = requests.post(control + "/pay", timeout=10, json={
-        "bookyear": record["bookyearId"], "journal": "V1", "nr": record["documentSequenceNr"],
-        "amount": amount})
+    answer = requests.post(
+        control + "/pay",
+        timeout=10,
+        json={"bookyear": record["bookyearId"], "journal": "V1", "nr": record["documentSequenceNr"], "amount": amount},
+    )
     print("paid in Octopus:", record["documentSequenceNr"], amount, answer.status_code)
 print("DEMO DATA OK")

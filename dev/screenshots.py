@@ -5,6 +5,7 @@
 Needs the `playwright` Python package and Debian's chromium (/usr/bin/chromium); writes
 docs/screenshots/*.png.
 """
+
 import os
 import sys
 
@@ -27,9 +28,17 @@ PAGES = [
 def main():
     os.makedirs(OUT, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{ODOO}/web/login")
         page.fill("input[name=login]", "admin")

@@ -14,17 +14,26 @@ class OctopusLinkWizard(models.TransientModel):
     @api.model
     def _open(self, company, vat_key, matches):
         """Wizard listing `matches` [(connection, DossierServiceData)]."""
-        wizard = self.create({
-            "company_id": company.id,
-            "vat": vat_key,
-            "line_ids": [(0, 0, {
-                "connection_id": connection.id,
-                "octopus_key": data["dossierKey"]["id"],
-                "name": data.get("dossierDescription") or str(data["dossierKey"]["id"]),
-                "dossier_vat": data.get("vatNr"),
-                "city": data.get("city"),
-            }) for connection, data in matches],
-        })
+        wizard = self.create(
+            {
+                "company_id": company.id,
+                "vat": vat_key,
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "connection_id": connection.id,
+                            "octopus_key": data["dossierKey"]["id"],
+                            "name": data.get("dossierDescription") or str(data["dossierKey"]["id"]),
+                            "dossier_vat": data.get("vatNr"),
+                            "city": data.get("city"),
+                        },
+                    )
+                    for connection, data in matches
+                ],
+            }
+        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Choose the Octopus dossier of %(company)s", company=company.name),
@@ -50,10 +59,17 @@ class OctopusLinkWizardLine(models.TransientModel):
         """Link the wizard's company to this dossier."""
         self.ensure_one()
         company = self.wizard_id.company_id
-        dossier = company._octopus_create_dossier(self.connection_id, {
-            "dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat})
+        dossier = company._octopus_create_dossier(
+            self.connection_id,
+            {"dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat},
+        )
         return self.env["octopus.connection"]._notify(
             self.env._("Linked with Octopus"),
-            self.env._("%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its "
-                       "bookyears.", company=company.name, dossier=dossier.display_name), "success",
-            {"type": "ir.actions.act_window_close"})
+            self.env._(
+                "%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its bookyears.",
+                company=company.name,
+                dossier=dossier.display_name,
+            ),
+            "success",
+            {"type": "ir.actions.act_window_close"},
+        )

@@ -122,7 +122,8 @@ class OctopusBooking(models.Model):
                            "retry_count": 0, "sent_at": fields.Datetime.now()})
             # sudo: the attempt log is written by the addon, users only read it
             self.env["octopus.push.attempt"].sudo().create({
-                "booking_id": booking.id, "trigger": "manual", "outcome": "sent", "message": message})
+                "booking_id": booking.id, "move_id": booking.move_id.id, "document": booking.kind,
+                "trigger": "manual", "outcome": "sent", "message": message})
             booking._note(message)
 
     @api.model

@@ -9,11 +9,13 @@ class OctopusPushAttempt(models.Model):
     _order = "create_date desc, id desc"
     _rec_name = "move_id"
 
-    booking_id = fields.Many2one("octopus.booking", required=True, ondelete="cascade", index=True, readonly=True)
-    move_id = fields.Many2one(related="booking_id.move_id", store=True, index=True)
-    company_id = fields.Many2one(related="booking_id.company_id", store=True, index=True)
+    # The move's history outlives a booking that left the queue (reset to draft): set null, not cascade.
+    booking_id = fields.Many2one("octopus.booking", ondelete="set null", index=True, readonly=True)
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Partner")
-    document = fields.Selection(related="booking_id.kind", store=True)
+    document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking")],
+                                default="invoice", required=True, readonly=True)
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Send now")], required=True, readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_summary = fields.Char(readonly=True)

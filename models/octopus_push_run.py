@@ -128,6 +128,8 @@ class Attempt:
         # sudo: the attempt log is written by the addon for any user who pushes; users only read it
         return booking.env["octopus.push.attempt"].sudo().create({
             "booking_id": booking.id,
+            "move_id": booking.move_id.id,
+            "document": booking.kind,
             "trigger": self.trigger,
             "request_summary": "; ".join(self.requests)[:1000] or False,
             "http_status": self.http_status,

@@ -170,8 +170,8 @@ class AccountMove(models.Model):
             "context": {"create": False},
         }
 
-    def _octopus_result_notification(self):
-        """What "Send now" did, per move, in the user's language."""
+    def _octopus_result_notification(self, busy):
+        """What "Send now" did, per move, in the user's language (`busy`: moves another run is sending)."""
         labels = dict(self._fields["octopus_state"]._description_selection(self.env))
         lines = []
         for move in self:
@@ -179,7 +179,9 @@ class AccountMove(models.Model):
             text = labels.get(move.octopus_state, "")
             if move.octopus_number:
                 text = f"{text} {move.octopus_number}"
-            if move.octopus_state != "sent" and move.octopus_message:
+            if move in busy:
+                text = f"{text}: {self.env._('already being sent by the background job.')}"
+            elif move.octopus_state != "sent" and move.octopus_message:
                 text = f"{text}: {move.octopus_message}"
             lines.append(f"{move.display_name}: {text}")
         kind = "success" if all(m.octopus_state == "sent" for m in self) else "warning"

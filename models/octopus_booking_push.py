@@ -1,11 +1,14 @@
 import logging
 from datetime import timedelta
 
+from psycopg2.errors import LockNotAvailable
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..octopus import errors
+from .octopus_booking import CRON_XMLID
 from .octopus_booking_outcome import OCTOPUS_FAILURES
 from .octopus_push_run import CONCURRENCY_ERRORS, Attempt, Budget, CheckFailed, NotSent, Outcome, PushSession, \
     Undecided
@@ -48,7 +51,7 @@ class OctopusBooking(models.Model):
         if with_commit is None:
             with_commit = self.env["account.move"]._can_commit()
         taken = self._push_loop([], "cron", with_commit, limit)
-        self.env["ir.cron"]._notify_progress(done=taken, remaining=0)
+        self.env["ir.cron"]._notify_progress(done=len(taken), remaining=0)
         if self.search_count(self._due_domain(), limit=1):
             self._trigger_push()
 
@@ -58,14 +61,34 @@ class OctopusBooking(models.Model):
         not be rolled back by a later error of the same request)."""
         self._requeue()
         with_commit = self.env["account.move"]._can_commit()
-        self._push_loop([("move_id", "in", self.move_id.ids)], "manual", with_commit)
-        return moves._octopus_result_notification()
+        taken = self._push_loop([("move_id", "in", self.move_id.ids)], "manual", with_commit)
+        busy = self.filtered(lambda b: b.id not in taken).move_id  # another run holds them (SKIP LOCKED)
+        return moves._octopus_result_notification(busy)
+
+    @api.model
+    def action_push_now(self):
+        """"Send to Octopus now" (Octopus menu): the job's own "Run manually", which tries paused
+        dossiers at once, with a clear word when the job is already running."""
+        cron = self.env.ref(CRON_XMLID).sudo()  # sudo: running the job is what the menu is for (managers)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                # Odoo's runner holds this row while the job runs; "Run manually" would refuse then.
+                self.env.cr.execute("SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE NOWAIT", [cron.id],
+                                    log_exceptions=False)
+        except LockNotAvailable:
+            raise UserError(self.env._(
+                "Sending to Octopus is already in progress: the background job is running and sends the "
+                "waiting invoices. Look again in a minute.")) from None
+        cron.method_direct_trigger()
+        return self.env["octopus.connection"]._notify(
+            self.env._("Octopus"), self.env._("Sending to Octopus is done for now; see the pushes for what is "
+                                              "left."), "info", {"type": "ir.actions.client", "tag": "soft_reload"})
 
     # -- the loop: the only commits ---------------------------------------------------------------
 
     def _push_loop(self, domain, trigger, with_commit, limit=None):
         """Take due bookings (among `domain`) one at a time until none is left, `limit` is reached or
-        the budget is used; returns how many were taken. A booking is taken at most once per run;
+        the budget is used; returns the ids taken. A booking is taken at most once per run;
         "due" is read again before each, so what a booking queues (its payment) goes in the same run."""
         budget = Budget()
         session = PushSession()
@@ -87,7 +110,7 @@ class OctopusBooking(models.Model):
         finally:
             session.close()
             self.env.invalidate_all()  # callers read what the run wrote as it is stored
-        return budget.taken
+        return seen
 
     def _push_one(self, trigger, session, with_commit):
         """Run this booking's steps, applying and committing each outcome as it comes. Returns the

@@ -159,8 +159,11 @@ class Budget:
     first booking is always taken, so a run makes progress whatever the limits.
     """
 
-    def __init__(self, clock=time.monotonic, cpu_clock=time.process_time):
-        self.clock, self.cpu_clock = clock, cpu_clock
+    clock = staticmethod(time.monotonic)  # wall clock
+    cpu_clock = staticmethod(time.process_time)  # this process's CPU time (one cron worker per process)
+
+    def __init__(self):
+        clock, cpu_clock = self.clock, self.cpu_clock
         real, cpu = effective_limits()
         self.real = max(real * BUDGET_SHARE - SLOWEST_BOOKING, 0)
         self.cpu = max(cpu * BUDGET_SHARE - PDF_SECONDS, 0) if cpu else None

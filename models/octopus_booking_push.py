@@ -17,6 +17,7 @@ _logger = logging.getLogger(__name__)
 
 SENDING_GRACE = timedelta(minutes=10)  # a "sending" booking older than this belongs to a crashed worker
 NUMBER_ROUNDS = 5  # "illegal document number" answers in a row before giving the journal a rest
+LOCK_CLASHES = 5  # serialization failures while taking the next booking before the run leaves the rest
 
 
 class OctopusBooking(models.Model):
@@ -94,14 +95,23 @@ class OctopusBooking(models.Model):
         session = PushSession()
         # sudo: the outbox is the addon's; whoever pushes (the cron, or a user's "Send now") writes it
         bookings = self.sudo().with_context(octopus_count_apart=True) if with_commit else self.sudo()
-        seen = []
+        seen, clashes = [], 0
         try:
-            while (limit is None or budget.taken < limit) and budget.allows_another():
+            while (limit is None or budget.taken < limit) and budget.allows_another() and clashes < LOCK_CLASHES:
                 if with_commit:
                     # A fresh snapshot before each lock: under REPEATABLE READ, locking a row another
                     # worker changed after this transaction began fails with a serialization error.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
-                booking = bookings._lock_due([*bookings._due_domain(), *domain, ("id", "not in", seen)], limit=1)
+                try:
+                    booking = bookings._lock_due([*bookings._due_domain(), *domain, ("id", "not in", seen)],
+                                                 limit=1)
+                except CONCURRENCY_ERRORS:
+                    if not with_commit:
+                        raise
+                    # A row committed by another worker between this statement's snapshot and its lock.
+                    self.env.cr.rollback()
+                    clashes += 1
+                    continue
                 if not booking:
                     break
                 seen.append(booking.id)

@@ -1,7 +1,7 @@
 {
     "name": "Octopus Accounting Connector",
     "summary": "Send posted invoices, credit notes and vendor bills to Octopus (octopus.be)",
-    "version": "18.0.1.0.0",
+    "version": "18.0.2.0.0",
     "category": "Accounting/Accounting",
     "author": "account_octopus developers",
     "website": "https://www.octopus.be",

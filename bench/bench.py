@@ -59,7 +59,7 @@ def verdict(met):
 
 class Bench:
     def __init__(self, registry, quick=False, report_url=None, conf=None, db=None):
-        from odoo.addons.account_octopus.bench import world  # noqa: PLC0415
+        from odoo.addons.account_octopus.tests.campaign import world  # noqa: PLC0415
         from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
         self.world = world
         self.SandboxServer = SandboxServer
@@ -151,14 +151,10 @@ class Bench:
     def posting_parts():
         """The addon's posting hook, its no-network checks (run at posting only for companies that block
         posting on them) and Odoo's wake-up of the cron workers at commit, timed when they exist."""
-        from odoo.addons.account_octopus.models import account_move, account_move_octopus_data  # noqa: PLC0415
+        from odoo.addons.account_octopus.models import account_move, octopus_booking_document  # noqa: PLC0415
         from odoo.addons.base.models.ir_cron import ir_cron  # noqa: PLC0415
-        found = []
-        for module, method in ((account_move, "_octopus_queue"), (account_move_octopus_data, "_octopus_check_problems")):
-            if hasattr(module.AccountMove, method):
-                found.append((module.AccountMove, method))
-        found.append((ir_cron, "_notifydb"))
-        return found
+        return [(account_move.AccountMove, "_octopus_queue"),
+                (octopus_booking_document.OctopusBooking, "_invoice_problems"), (ir_cron, "_notifydb")]
 
     @staticmethod
     def post_alternating(env, companies, drafts, warmup, timings):
@@ -239,13 +235,11 @@ class Bench:
     def push_parts():
         """Steps of the push timed for the throughput breakdown, when they exist."""
         from odoo.addons.account_octopus.models import (  # noqa: PLC0415
-            account_move_octopus_data, account_move_octopus_outcome, account_move_octopus_push, octopus_relation_link)
-        wanted = ((account_move_octopus_data.AccountMove, "_octopus_check_problems"),
-                  (account_move_octopus_data.AccountMove, "_octopus_pdf"),
-                  (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
-                  (account_move_octopus_push.AccountMove, "_octopus_mark_sending"),
-                  (account_move_octopus_outcome.AccountMove, "_octopus_booked"))
-        return [(cls, method) for cls, method in wanted if hasattr(cls, method)]
+            octopus_booking_document, octopus_booking_outcome, octopus_relation_link)
+        return [(octopus_booking_document.OctopusBooking, "_invoice_problems"),
+                (octopus_booking_document.OctopusBooking, "_pdf"),
+                (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
+                (octopus_booking_outcome.OctopusBooking, "_apply_outcome")]
 
     # -- 2 ---------------------------------------------------------------------------------------
 
@@ -366,8 +360,8 @@ class Bench:
                 def in_flight():
                     if len(state.bookings(dossier_id)) < kill_at:
                         return False
-                    watch.execute("SELECT count(*) FROM account_move WHERE company_id = %s "
-                                  "AND octopus_state = 'sending'", [company.id])
+                    watch.execute("SELECT count(*) FROM octopus_booking WHERE company_id = %s "
+                                  "AND state = 'sending'", [company.id])
                     found = watch.fetchone()[0]
                     watch.rollback()
                     return found
@@ -488,7 +482,7 @@ class Bench:
 def drain_main(args):
     """Child process of the backlog benchmark: the cron until nothing is due, RSS sampled."""
     registry = bootstrap(args.config, args.db)
-    from odoo.addons.account_octopus.bench import world  # noqa: PLC0415
+    from odoo.addons.account_octopus.tests.campaign import world  # noqa: PLC0415
     with open(args.pdf, "rb") as handle:
         pdf = handle.read()
     batches_rss = []
@@ -542,7 +536,7 @@ def main():
     registry = bootstrap(args.config, args.db)
     if args.report_url:
         with registry.cursor() as cr:
-            from odoo.addons.account_octopus.bench.world import open_env  # noqa: PLC0415
+            from odoo.addons.account_octopus.tests.campaign.world import open_env  # noqa: PLC0415
             open_env(cr)["ir.config_parameter"].set_param("report.url", args.report_url)
     bench = Bench(registry, quick=args.quick, report_url=args.report_url, conf=args.config, db=args.db)
     for name in args.names:

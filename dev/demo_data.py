@@ -125,9 +125,9 @@ for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), 
     )
 moves.action_post()
 env.cr.commit()
-env["account.move"]._cron_octopus_push()
+env["octopus.booking"]._push_due()
 env.cr.commit()
-print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_document_nr)))
+print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
 
 # The accountant's side (issue 13): in the sandbox, the first invoice sent is paid in Octopus and
 # the second partly (a bank booking and its balancing each), read from the sandbox's own records

@@ -63,6 +63,15 @@ class AccountAccount(models.Model):
             candidates.append(int(code.ljust(OCTOPUS_ACCOUNT_DIGITS, "0")))
         return next((number for number in candidates if number in numbers), False)
 
+    def _octopus_usage_problems(self, dossier, journal, usage):
+        """This account, used as `usage` ("line ...", "used by journal ...") in `journal`, has no Octopus
+        account of `dossier` and the journal has no default one: one sentence, else none."""
+        self.ensure_one()
+        if self._octopus_account_number(dossier) or journal.octopus_default_account_id:
+            return []
+        return [self.env._("Account %(account)s (%(usage)s) has no Octopus account: set its Octopus account, or a "
+                           "default account on the journal's Octopus tab.", account=self.display_name, usage=usage)]
+
     @api.model
     def _octopus_override_problems(self, dossier):
         """Sentences for overrides that name an account the dossier does not have."""

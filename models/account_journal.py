@@ -56,7 +56,10 @@ class AccountJournal(models.Model):
         """Sentences naming what this sale/purchase journal lacks to be pushed to `dossier`."""
         self.ensure_one()
         if not self.octopus_journal_id:
-            return [self.env._("Journal %(journal)s has no Octopus journal.", journal=self.name)]
+            return [self.env._("Journal %(journal)s has no Octopus journal of dossier %(dossier)s: set it on the "
+                               "journal's Octopus tab.", journal=self.name, dossier=dossier.display_name)]
         if self.octopus_journal_id.dossier_id != dossier:
-            return [self.env._("Journal %(journal)s points to an Octopus journal of another dossier.", journal=self.name)]
+            return [self.env._("Journal %(journal)s points to an Octopus journal of another dossier: set one of "
+                               "dossier %(dossier)s on the journal's Octopus tab.", journal=self.name,
+                               dossier=dossier.display_name)]
         return []

@@ -1,83 +1,42 @@
-import threading
-
-from markupsafe import Markup
-
-from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..octopus.booking import display_number
+from .octopus_booking import MANAGER_GROUP, STATES
 
 PUSHED_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
-STATES = [("to_send", "To send"), ("sending", "Sending"), ("sent", "Sent"), ("waiting", "Waiting"),
-          ("uncertain", "Uncertain"), ("failed", "Failed")]
-PENDING = ("to_send", "sending", "uncertain", "waiting")  # still to reach Octopus without a person
-CRON_XMLID = "account_octopus.ir_cron_octopus_push"
-MANAGER_GROUP = "account_octopus.group_octopus_manager"
-OUTBOX_FIELDS = frozenset({
-    "octopus_state", "octopus_waiting_reason", "octopus_message", "octopus_next_try", "octopus_retry_count",
-    "octopus_bookyear_id", "octopus_journal_key", "octopus_document_nr", "octopus_sent_at", "octopus_check_needed",
-    "octopus_payment_state", "octopus_payment_journal_key", "octopus_payment_document_nr",
-    "octopus_payment_sent_at", "octopus_payment_check_needed", "octopus_payment_message"})
-
-
-def pending_sql(states=PENDING):
-    """SQL condition on account_move: the invoice's booking is in `states`, or, the invoice being
-    sent, its payment's booking is (the Python twin: _octopus_pending_kind)."""
-    return SQL("(octopus_state IN %(states)s OR (octopus_state = 'sent' AND octopus_payment_state IN %(states)s))",
-               states=states)
 
 
 class AccountMove(models.Model):
-    """The Octopus outbox on the move: posting queues, the cron (account_move_octopus_push.py) sends.
-
-    States: to_send → sending → sent; waiting (journal open in Octopus, daily limit, network) and
-    uncertain (a reply was lost: checked in Octopus before anything is sent again) come back to
-    sending; failed waits for a person (Retry). The payment booking has its own state.
-    """
+    """The move's Octopus side: posting queues its invoice booking (octopus.booking), the buttons,
+    the reset-to-draft guard, and a summary of its bookings for lists, filters and badges."""
 
     _inherit = "account.move"
 
-    octopus_state = fields.Selection(STATES, string="Octopus", copy=False, index="btree_not_null", readonly=True)
-    octopus_waiting_reason = fields.Selection([("lock", "Journal open in Octopus"),
-                                               ("limit", "Daily limit reached"),
-                                               ("network", "Octopus unreachable")],
-                                              copy=False, readonly=True)
-    octopus_message = fields.Text(copy=False, readonly=True)
-    octopus_next_try = fields.Datetime(copy=False, readonly=True, index="btree_not_null")
-    octopus_retry_count = fields.Integer(copy=False, readonly=True,
-                                         help="Failed tries in a row; the next try waits longer each time.")
-    octopus_bookyear_id = fields.Many2one("octopus.bookyear", copy=False, readonly=True)
-    octopus_journal_key = fields.Char(copy=False, readonly=True)
-    octopus_document_nr = fields.Integer(string="Octopus document number", copy=False, readonly=True)
-    octopus_number = fields.Char(string="Octopus number", compute="_compute_octopus_number", store=True,
+    octopus_booking_ids = fields.One2many("octopus.booking", "move_id", readonly=True, copy=False)
+    octopus_state = fields.Selection(STATES, string="Octopus", compute="_compute_octopus_summary", store=True,
+                                     index="btree_not_null")
+    octopus_number = fields.Char(string="Octopus number", compute="_compute_octopus_summary", store=True,
                                  help="Bookyear/journal/number of the booking in Octopus, e.g. 2026/V1/17.")
-    octopus_sent_at = fields.Datetime(string="Sent to Octopus on", copy=False, readonly=True)
-    octopus_check_needed = fields.Boolean(
-        copy=False, readonly=True,
-        help="A booking request may have reached Octopus without an answer: Octopus is read before "
-             "anything is sent again.")
-    octopus_payment_state = fields.Selection(STATES, string="Octopus payment", copy=False, readonly=True)
-    octopus_payment_journal_key = fields.Char(copy=False, readonly=True)
-    octopus_payment_document_nr = fields.Integer(copy=False, readonly=True)
-    octopus_payment_number = fields.Char(string="Octopus payment number", compute="_compute_octopus_number",
+    octopus_payment_state = fields.Selection(STATES, string="Octopus payment", compute="_compute_octopus_summary",
+                                             store=True)
+    octopus_payment_number = fields.Char(string="Octopus payment number", compute="_compute_octopus_summary",
                                          store=True)
-    octopus_payment_sent_at = fields.Datetime(copy=False, readonly=True)
-    octopus_payment_check_needed = fields.Boolean(copy=False, readonly=True)
-    octopus_payment_message = fields.Text(copy=False, readonly=True)
+    octopus_message = fields.Text(compute="_compute_octopus_messages")
+    octopus_payment_message = fields.Text(compute="_compute_octopus_messages")
     octopus_attempt_ids = fields.One2many("octopus.push.attempt", "move_id", readonly=True)
     octopus_attempt_count = fields.Integer(compute="_compute_octopus_attempt_count")
 
-    @api.depends("octopus_state", "octopus_bookyear_id.name", "octopus_journal_key", "octopus_document_nr",
-                 "octopus_payment_state", "octopus_payment_journal_key", "octopus_payment_document_nr")
-    def _compute_octopus_number(self):
+    @api.depends("octopus_booking_ids.state", "octopus_booking_ids.number")
+    def _compute_octopus_summary(self):
         for move in self:
-            year = move.octopus_bookyear_id.name
-            move.octopus_number = move.octopus_state == "sent" and move.octopus_document_nr and \
-                display_number(year, move.octopus_journal_key, move.octopus_document_nr)
-            move.octopus_payment_number = move.octopus_payment_state == "sent" and \
-                move.octopus_payment_document_nr and \
-                display_number(year, move.octopus_payment_journal_key, move.octopus_payment_document_nr)
+            invoice, payment = move._octopus_booking("invoice"), move._octopus_booking("payment")
+            move.octopus_state, move.octopus_number = invoice.state, invoice.number
+            move.octopus_payment_state, move.octopus_payment_number = payment.state, payment.number
+
+    def _compute_octopus_messages(self):
+        for move in self:
+            move.octopus_message = move._octopus_booking("invoice").message
+            move.octopus_payment_message = move._octopus_booking("payment").message
 
     def _compute_octopus_attempt_count(self):
         counts = dict(self.env["octopus.push.attempt"]._read_group(
@@ -85,16 +44,8 @@ class AccountMove(models.Model):
         for move in self:
             move.octopus_attempt_count = counts.get(move, 0)
 
-    def write(self, vals):
-        """The addon's own columns skip account.move.write() and mail tracking.
-
-        That override re-synchronises tax and payment-term lines and re-checks posted moves: it was
-        two thirds of the push's own time (bench/: throughput) while none of it concerns a state,
-        a message or an Octopus number. Other fields, or a mix, go the normal way.
-        """
-        if vals and all(name in OUTBOX_FIELDS for name in vals):
-            return models.BaseModel.write(self, vals)
-        return super().write(vals)
+    def _octopus_booking(self, kind):
+        return self.octopus_booking_ids.filtered(lambda b: b.kind == kind)[:1]
 
     # -- posting queues, never sends -------------------------------------------------------------
 
@@ -118,39 +69,33 @@ class AccountMove(models.Model):
         return moves.filtered(lambda move: move.company_id in linked.company_id)
 
     def _octopus_queue(self):
-        """Mark the moves "to send" and wake the cron up after the commit. No network here.
+        """Create the invoice bookings, due now, and wake the cron up after the commit. No network here.
 
         Posting must stay as fast as without the addon (bench/: posting overhead), so the checks that
         need no network run here only for companies that asked to block posting on them; otherwise the
-        cron runs them seconds later, before sending, and marks the move failed with the fix to make.
+        cron runs them seconds later, before sending, and marks the booking failed with the fix to make.
         """
         moves = self._octopus_pushable()
         for move in moves.filtered(lambda m: m.octopus_state == "sent"):
             # Reset to draft by a manager and posted again: Octopus keeps the first booking.
             move._message_log(body=self.env._(
                 "Already booked in Octopus as %(number)s: not sent again. Changes must be booked in Octopus "
-                "(e.g. a credit note).", number=move.octopus_number or move.octopus_document_nr))
+                "(e.g. a credit note).", number=move.octopus_number))
         moves = moves.filtered(lambda m: m.octopus_state != "sent")
         if not moves:
             return
-        blocking = {}
-        for move in moves.filtered(lambda m: m.company_id.octopus_check_at_post):
-            found = move._octopus_check_problems()
-            if found:
-                blocking[move] = found
+        blocking = {move: found for move in moves.filtered(lambda m: m.company_id.octopus_check_at_post)
+                    if (found := self.env["octopus.booking"]._invoice_problems(move))}
         if blocking:
             raise UserError("\n".join(
                 self.env._("%(move)s cannot be booked in Octopus: %(problems)s",
                            move=move.display_name, problems=" ".join(found))
                 for move, found in blocking.items()))
-        moves._octopus_mark_to_send()
-        self.env.ref(CRON_XMLID)._trigger()
-
-    def _octopus_mark_to_send(self):
-        """Put the moves in the outbox. Only outbox columns: write() sends them past
-        account.move.write(), its re-validation of posted moves and its mail tracking."""
-        self.write({"octopus_state": "to_send", "octopus_message": False, "octopus_waiting_reason": False,
-                    "octopus_next_try": False, "octopus_retry_count": 0})
+        # sudo: bookings are the addon's outbox, queued for whoever posts
+        bookings = self.env["octopus.booking"].sudo()
+        bookings.create([{"move_id": move.id, "kind": "invoice", "next_try": fields.Datetime.now()}
+                         for move in moves if not move._octopus_booking("invoice")])
+        bookings._trigger_push()
 
     # -- reset to draft, cancel --------------------------------------------------------------------
 
@@ -165,16 +110,15 @@ class AccountMove(models.Model):
                 numbers=", ".join(n for n in sent.mapped("octopus_number") if n) or "-"))
         if sent and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only an Octopus manager may reset a move booked in Octopus to draft."))
-        busy = self.filtered(lambda m: m.octopus_state in ("sending", "uncertain") or m.octopus_check_needed)
+        busy = self.octopus_booking_ids.filtered(lambda b: b.state in ("sending", "uncertain") or b.check_needed)
         if busy:
             raise UserError(self.env._(
                 "%(moves)s is being sent to Octopus, or Odoo is checking whether Octopus stored it. Wait until it "
-                "shows Sent or Failed.", moves=", ".join(busy.mapped("display_name"))))
+                "shows Sent or Failed.", moves=", ".join(busy.move_id.mapped("display_name"))))
         res = super().button_draft()
-        # Moves still in the queue simply leave it; a re-post queues them again.
-        self.filtered(lambda m: m.octopus_state in ("to_send", "waiting", "failed")).write({
-            "octopus_state": False, "octopus_message": False, "octopus_waiting_reason": False,
-            "octopus_next_try": False, "octopus_retry_count": 0})
+        # Bookings still in the queue simply leave it; a re-post queues them again.
+        # sudo: see _octopus_queue
+        self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed")).sudo().unlink()
         for move in sent:
             move._message_log(body=self.env._(
                 "Reset to draft by %(user)s although booked in Octopus as %(number)s; Octopus keeps that booking.",
@@ -184,42 +128,31 @@ class AccountMove(models.Model):
     # -- buttons ----------------------------------------------------------------------------------
 
     def action_octopus_send_now(self):
-        """Send these moves now, in this request (the posting transaction is long committed)."""
-        pending = self.filtered(lambda m: m.octopus_state in ("to_send", "waiting", "failed", "uncertain"))
+        """Send these moves now, through the push's own loop (the posting transaction is long committed)."""
         if not self.filtered("octopus_state"):
             raise UserError(self.env._("These moves are not for Octopus: post them first."))
-        with_commit = self._octopus_can_commit()
-        pending._octopus_requeue()
-        pending._octopus_commit(with_commit)
-        pending._octopus_process("manual", with_commit=with_commit)
-        return self._octopus_result_notification(self.filtered("octopus_state"))
+        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed",
+                                                                           "uncertain"))
+        return bookings.sudo()._send_now(self.filtered("octopus_state"))  # sudo: see _octopus_queue
 
     def action_octopus_retry(self):
-        """Put failed or waiting moves back in the queue; the background job sends them right away."""
-        moves = self.filtered(lambda m: m.octopus_state in ("failed", "waiting")
-                              or m.octopus_payment_state in ("failed", "waiting"))
-        if not moves:
+        """Put failed or waiting bookings back in the queue; the background job sends them right away."""
+        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in ("failed", "waiting"))
+        if not bookings:
             raise UserError(self.env._("Only failed or waiting Octopus pushes can be retried."))
-        moves._octopus_requeue()
-        self.env.ref(CRON_XMLID)._trigger()
+        bookings.sudo()._requeue()  # sudo: see _octopus_queue
+        bookings._trigger_push()
         return self.env["octopus.connection"]._notify(
             self.env._("Octopus"), self.env._("%(count)s move(s) will be sent to Octopus in a moment.",
-                                              count=len(moves)), "info")
+                                              count=len(bookings.move_id)), "info")
 
     def action_octopus_mark_sent(self):
         """For an Octopus manager who booked the move in Octopus by hand: stop pushing it."""
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only an Octopus manager may mark a move as sent to Octopus."))
-        moves = self.filtered(lambda m: m.octopus_state in ("to_send", "waiting", "failed", "uncertain"))
-        for move in moves:
-            message = self.env._("Marked as booked in Octopus by hand by %(user)s.", user=self.env.user.name)
-            move.write({"octopus_state": "sent", "octopus_message": message, "octopus_check_needed": False,
-                        "octopus_waiting_reason": False, "octopus_next_try": False, "octopus_retry_count": 0,
-                        "octopus_sent_at": fields.Datetime.now()})
-            # sudo: the attempt log is written by the addon, users only read it
-            self.env["octopus.push.attempt"].sudo().create({
-                "move_id": move.id, "trigger": "manual", "outcome": "sent", "message": message})
-            move._message_log(body=message)
+        self.octopus_booking_ids.filtered(
+            lambda b: b.kind == "invoice" and b.state in ("to_send", "waiting", "failed", "uncertain")
+        ).sudo()._mark_sent_by_hand()  # sudo: see _octopus_queue
         return True
 
     def action_octopus_force_draft(self):
@@ -237,42 +170,20 @@ class AccountMove(models.Model):
             "context": {"create": False},
         }
 
-    def _octopus_requeue(self):
-        """Back to the queue, due now. A move whose last send may have landed keeps that check first.
-
-        Local copies saying the journal or period is closed are read again: the accountant may
-        have reopened it in Octopus, which is usually why Retry is pressed.
-        """
-        for move in self:
-            if move.octopus_state in ("failed", "waiting", "uncertain"):
-                move.octopus_state = "uncertain" if move.octopus_check_needed else "to_send"
-            if move.octopus_state == "sent" and move.octopus_payment_state in ("failed", "waiting"):
-                move.octopus_payment_state = "uncertain" if move.octopus_payment_check_needed else "to_send"
-        self.write({"octopus_next_try": False, "octopus_retry_count": 0, "octopus_waiting_reason": False})
-        self.company_id.octopus_dossier_id._octopus_wake()
-        self._octopus_refresh_closed_journals()
-
-    @api.model
-    def _octopus_can_commit(self):
-        """Buttons commit per move like the cron, except under tests (their cursor cannot commit)."""
-        return not (tools.config["test_enable"] or tools.config["test_file"]
-                    or getattr(threading.current_thread(), "testing", False))
-
-    def _octopus_result_notification(self, moves):
-        labels = dict(self._fields["octopus_state"]._description_selection(self.env))  # in the user's language
+    def _octopus_result_notification(self, busy):
+        """What "Send now" did, per move, in the user's language (`busy`: moves another run is sending)."""
+        labels = dict(self._fields["octopus_state"]._description_selection(self.env))
         lines = []
-        for move in moves:
+        for move in self:
             move.invalidate_recordset()
             text = labels.get(move.octopus_state, "")
             if move.octopus_number:
                 text = f"{text} {move.octopus_number}"
-            if move.octopus_state != "sent" and move.octopus_message:
+            if move in busy:
+                text = f"{text}: {self.env._('already being sent by the background job.')}"
+            elif move.octopus_state != "sent" and move.octopus_message:
                 text = f"{text}: {move.octopus_message}"
             lines.append(f"{move.display_name}: {text}")
-        kind = "success" if all(m.octopus_state == "sent" for m in moves) else "warning"
+        kind = "success" if all(m.octopus_state == "sent" for m in self) else "warning"
         return self.env["octopus.connection"]._notify(self.env._("Octopus"), "\n".join(lines), kind,
                                                       {"type": "ir.actions.client", "tag": "soft_reload"})
-
-    def _octopus_note(self, body):
-        """One internal note per outcome: the customer follows the invoice, so never a comment."""
-        self._message_log(body=Markup("<p>%s</p>") % body)

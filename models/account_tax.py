@@ -107,12 +107,14 @@ class AccountTax(models.Model):
             return "normal"
         return words_kind(f"{self.name} {self.description or ''}")
 
-    def _octopus_mapping_problems(self, dossier):
-        """Sentences naming what keeps this tax from being sent to `dossier`."""
+    def _octopus_mapping_problems(self, dossier, refund=False):
+        """Sentences naming what keeps this tax from being sent to `dossier` (the mapping check's and
+        the push's)."""
         self.ensure_one()
-        code = self._octopus_vat_code(dossier)
+        code = self._octopus_vat_code(dossier, refund=refund)
         if not code:
-            return [self.env._("Tax %(tax)s has no Octopus VAT code: set one on the tax.", tax=self.display_name)]
+            return [self.env._("Tax %(tax)s has no Octopus VAT code of dossier %(dossier)s: set one on the tax.",
+                               tax=self.display_name, dossier=dossier.display_name)]
         if code not in dossier.vat_code_ids.mapped("code"):
             return [self.env._("Tax %(tax)s uses Octopus VAT code %(code)s, which dossier %(dossier)s does not "
                                "have.", tax=self.display_name, code=code, dossier=dossier.display_name)]

@@ -82,10 +82,10 @@ class OctopusDossier(models.Model):
 
     # -- helpers for the push -----------------------------------------------------------------
 
-    def _get_api(self, use_reserve=False):
-        """DossierApi of this dossier (tokens shared through the database)."""
+    def _get_api(self, use_reserve=False, **options):
+        """DossierApi of this dossier (tokens shared through the database); `options` go to the client."""
         self.ensure_one()
-        return self.connection_id._get_client(use_reserve=use_reserve).dossier(self.octopus_key)
+        return self.connection_id._get_client(use_reserve=use_reserve, **options).dossier(self.octopus_key)
 
     def _period_for_date(self, date):
         """The Octopus period holding `date` (empty when no synchronised bookyear covers it)."""
@@ -232,22 +232,15 @@ class OctopusDossier(models.Model):
             ("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))])
         for journal in journals:
             problems += journal._octopus_mapping_problems(self)
-        accounts = journals.default_account_id
-        for account in accounts.with_company(company):
-            if not account._octopus_account_number(self):
-                journal = journals.filtered(lambda j, a=account: j.default_account_id == a)[:1]
-                if not journal.octopus_default_account_id:
-                    problems.append(self.env._("Account %(account)s (used by journal %(journal)s) has no Octopus "
-                                      "account: set its Octopus account or the journal's default one.",
-                                      account=account.display_name, journal=journal.name))
+        for journal in journals.filtered("default_account_id"):
+            problems += journal.default_account_id.with_company(company)._octopus_usage_problems(
+                self, journal, self.env._("used by journal %(journal)s", journal=journal.name))
         problems += self.env["account.account"]._octopus_override_problems(self)
         taxes = self.env["account.tax"].search([
             ("company_id", "=", company.id), ("type_tax_use", "in", ("sale", "purchase")),
             ("amount_type", "!=", "group")])
         for tax in taxes:
             problems += tax._octopus_mapping_problems(self)
-        payment_banks = journals.octopus_payment_journal_id.bank_account_id
-        for bank in payment_banks.filtered(lambda b: not b.octopus_journal_id):
-            problems.append(self.env._("Bank account %(bank)s receives Octopus payments but has no Octopus "
-                              "financial journal.", bank=bank.display_name))
-        return problems
+        for bank in journals.octopus_payment_journal_id.bank_account_id:
+            problems += bank._octopus_problems()
+        return list(dict.fromkeys(problems))

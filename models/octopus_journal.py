@@ -61,3 +61,25 @@ class OctopusJournal(models.Model):
                 journal = existing[key] = self.create({"dossier_id": dossier.id, "key": key, **vals})
             years |= years._sync_year(journal, bookyear, data)
         return years
+
+    def _octopus_year_problems(self, period, closed=True):
+        """What keeps a booking dated in `period` out of this journal: not known in its bookyear, and
+        (with `closed`) the journal closed there or the period closed or protected."""
+        self.ensure_one()
+        year = self._year_for(period.bookyear_id)
+        if not year:
+            return [self.env._(
+                "Octopus journal %(journal)s is not known in bookyear %(year)s: synchronise the bookyears, then press "
+                "Retry.", journal=self.key, year=period.bookyear_id.name)]
+        if not closed:
+            return []
+        if year.closed:
+            return [self.env._(
+                "Octopus journal %(journal)s is closed in bookyear %(year)s: ask the accountant to reopen it, then "
+                "press Retry.", journal=self.key, year=period.bookyear_id.name)]
+        limit = max(year.closed_period, year.protected_period)
+        if limit and period.number <= limit:
+            return [self.env._(
+                "Period %(period)s is closed or protected in Octopus journal %(journal)s: ask the accountant to "
+                "reopen it, or change the invoice date; then press Retry.", period=period.number, journal=self.key)]
+        return []

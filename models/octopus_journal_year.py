@@ -1,13 +1,19 @@
+import logging
+
 from odoo import api, fields, models
 
 from .octopus_bookyear import write_changed
+from .octopus_push_run import CONCURRENCY_ERRORS
+
+_logger = logging.getLogger(__name__)
 
 
 class OctopusJournalYear(models.Model):
     """A journal's state in one bookyear: numbering restarts per bookyear in Octopus.
 
     ``last_document_nr`` is the last number Octopus is known to hold; the push takes
-    last + 1 and bumps it, so a batch needs no extra journal reads.
+    last + 1 and bumps it, so a batch needs no extra journal reads. The local number is a hint
+    (Octopus checks every number): besides the reservation, a concurrent update may win.
     """
 
     _name = "octopus.journal.year"
@@ -50,3 +56,36 @@ class OctopusJournalYear(models.Model):
             write_changed(year, vals)
             return year
         return self.create({"journal_id": journal.id, "bookyear_id": bookyear.id, **vals})
+
+    # -- numbering (the push) ----------------------------------------------------------------------
+
+    def _reserve_number(self):
+        """Last number + 1, counted at once so a parallel push of the same journal takes the next."""
+        self.ensure_one()
+        self.flush_recordset(["last_document_nr"])
+        self.env.cr.execute("UPDATE octopus_journal_year SET last_document_nr = last_document_nr + 1 "
+                            "WHERE id = %s RETURNING last_document_nr", [self.id])
+        nr = self.env.cr.fetchone()[0]
+        self.invalidate_recordset(["last_document_nr"])
+        return nr
+
+    def _release_number(self, nr):
+        """Give back a number Octopus did not take, unless a later push already took the next."""
+        self._update_number("last_document_nr = %s WHERE id = %s AND last_document_nr = %s", [nr - 1, self.id, nr])
+
+    def _set_last_number(self, last):
+        self._update_number("last_document_nr = %s WHERE id = %s", [last, self.id])
+
+    def _keep_number(self, nr):
+        """Octopus holds `nr`: the last number is at least that."""
+        self._update_number("last_document_nr = GREATEST(last_document_nr, %s) WHERE id = %s", [nr, self.id])
+
+    def _update_number(self, assignment, params):
+        self.ensure_one()
+        self.flush_recordset(["last_document_nr"])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(f"UPDATE octopus_journal_year SET {assignment}", params)  # noqa: S608 (constant text)
+        except CONCURRENCY_ERRORS:
+            _logger.info("Octopus journal number of %s updated concurrently; kept the other value.", self.id)
+        self.invalidate_recordset(["last_document_nr"])

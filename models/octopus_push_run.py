@@ -1,33 +1,30 @@
-"""Plain helpers of one push run (not models): the two kinds of booking a move gives rise to, the
-Octopus clients shared by a run, the attempt being logged, and the exceptions of the push."""
+"""Plain helpers of one push run (not models): the Octopus clients shared by a run, the attempt being
+logged, the outcome of one step, the time budget of a run, and the exceptions of the push."""
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from psycopg2 import errors as pg_errors
 
+from odoo.tools import config
+
 from ..octopus import errors
 
-# Errors of a concurrent worker touching the same rows: the move is simply tried again later.
+# Errors of a concurrent worker touching the same rows: the booking is simply tried again later.
 CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 
-
-@dataclass(frozen=True)
-class Kind:
-    """Where one booking of a move keeps its state: the invoice booking or its payment."""
-
-    name: str
-    state: str
-    journal_key: str
-    document_nr: str
-    sent_at: str
-    check_needed: str
-    message: str
-
-
-INVOICE = Kind("invoice", "octopus_state", "octopus_journal_key", "octopus_document_nr", "octopus_sent_at",
-               "octopus_check_needed", "octopus_message")
-PAYMENT = Kind("payment", "octopus_payment_state", "octopus_payment_journal_key", "octopus_payment_document_nr",
-               "octopus_payment_sent_at", "octopus_payment_check_needed", "octopus_payment_message")
+# How long one booking can take, from the HTTP timeouts (issue 19). Each call waits at most
+# HTTP_TIMEOUT; a read is tried READ_TRIES times; a call that times out ends the booking's turn
+# (the write becomes "uncertain", a failed read "waiting"), so one booking spends at most one
+# timed-out call in full besides its answered calls (FAST_CALLS of at most a few seconds each),
+# plus rendering its PDF.
+HTTP_TIMEOUT = 10
+READ_TRIES = 2
+FAST_CALLS_SECONDS = 10
+PDF_SECONDS = 5
+SLOWEST_BOOKING = HTTP_TIMEOUT * READ_TRIES + FAST_CALLS_SECONDS + PDF_SECONDS  # 35 s
+BUDGET_SHARE = 0.7  # of Odoo's limit (120 s by default: new bookings for 49 s); the cycle's other jobs share it
+UNLIMITED_FALLBACK = 120  # no limit configured: still keep each cycle as short as Odoo's default
 
 
 @dataclass
@@ -43,8 +40,34 @@ class Prepared:
     pdf_note: str = ""
 
 
+@dataclass
+class Outcome:
+    """What one step of a booking's push ends in; octopus.booking._apply_outcome writes it.
+
+    `state`, `message` and `values` go to the booking (through its transition table); `logged`
+    names the attempt row to write ("" for none); `note` is posted on the move; `pause` pauses the
+    dossier ("lock", "limit"); `park` makes the company's other due bookings wait with this one;
+    `release` and `keep` are (journal year, number) to give back or to keep as the highest;
+    `booked` lifts a dossier pause and queues what follows the booking; `wake_at` triggers the
+    cron then; `relock` takes the row again after the loop committed (the POST follows).
+    """
+
+    state: str
+    message: str = ""
+    logged: str = ""
+    values: dict = field(default_factory=dict)
+    note: str = ""
+    pause: str = ""
+    park: bool = False
+    release: tuple = ()
+    keep: tuple = ()
+    booked: bool = False
+    wake_at: Any = None
+    relock: bool = False
+
+
 class CheckFailed(Exception):
-    """What keeps a move from being booked, found without calling Octopus (sentences with the fix)."""
+    """What keeps a booking from going out, found without calling Octopus (sentences with the fix)."""
 
     def __init__(self, problems):
         super().__init__(" ".join(problems))
@@ -53,6 +76,14 @@ class CheckFailed(Exception):
 
 class Undecided(Exception):
     """Octopus' answers do not tell yet whether a booking whose reply was lost was stored."""
+
+
+class NotSent(Exception):
+    """A concurrent update stopped the step before the request left: roll back, then apply `outcome`."""
+
+    def __init__(self, outcome):
+        super().__init__(outcome.state)
+        self.outcome = outcome
 
 
 class PushSession:
@@ -65,7 +96,8 @@ class PushSession:
         """DossierApi of `dossier`; `reserve` may spend the calls kept back for read-back checks."""
         key = (dossier.id, reserve)
         if key not in self._apis:
-            self._apis[key] = dossier._get_api(use_reserve=reserve)
+            self._apis[key] = dossier._get_api(use_reserve=reserve, timeout=HTTP_TIMEOUT,
+                                               max_retries=READ_TRIES - 1)
         return self._apis[key]
 
     def close(self):
@@ -79,7 +111,6 @@ class Attempt:
     """What one try did, logged as an octopus.push.attempt whatever its outcome."""
 
     trigger: str
-    kind: Kind
     requests: list = field(default_factory=list)
     http_status: int = 0
     error_code: int = 0
@@ -93,11 +124,12 @@ class Attempt:
             self.http_status = exc.status or 0
             self.error_code = exc.error_code or 0
 
-    def save(self, move, outcome, message):
+    def save(self, booking, outcome, message):
         # sudo: the attempt log is written by the addon for any user who pushes; users only read it
-        return move.env["octopus.push.attempt"].sudo().create({
-            "move_id": move.id,
-            "document": self.kind.name,
+        return booking.env["octopus.push.attempt"].sudo().create({
+            "booking_id": booking.id,
+            "move_id": booking.move_id.id,
+            "document": booking.kind,
             "trigger": self.trigger,
             "request_summary": "; ".join(self.requests)[:1000] or False,
             "http_status": self.http_status,
@@ -105,3 +137,42 @@ class Attempt:
             "message": message,
             "outcome": outcome,
         })
+
+
+def effective_limits():
+    """(real seconds, CPU seconds or None) Odoo allows one cron cycle, read from its configuration.
+
+    Real time: ``limit_time_real_cron`` when positive, else ``limit_time_real`` (0: none, so
+    UNLIMITED_FALLBACK). CPU time: ``limit_time_cpu`` in multi-process mode (``workers`` > 0) only.
+    """
+    real = config.get("limit_time_real_cron") or 0
+    if real <= 0:
+        real = config.get("limit_time_real") or 0
+    cpu = (config.get("limit_time_cpu") or None) if (config.get("workers") or 0) > 0 else None
+    return (real if real > 0 else UNLIMITED_FALLBACK), cpu
+
+
+class Budget:
+    """The share of a cron cycle one push run may use before it stops taking new bookings.
+
+    It stops early enough for the slowest single booking to finish inside Odoo's limit; the
+    first booking is always taken, so a run makes progress whatever the limits.
+    """
+
+    clock = staticmethod(time.monotonic)  # wall clock
+    cpu_clock = staticmethod(time.process_time)  # this process's CPU time (one cron worker per process)
+
+    def __init__(self):
+        clock, cpu_clock = self.clock, self.cpu_clock
+        real, cpu = effective_limits()
+        self.real = max(real * BUDGET_SHARE - SLOWEST_BOOKING, 0)
+        self.cpu = max(cpu * BUDGET_SHARE - PDF_SECONDS, 0) if cpu else None
+        self.started, self.cpu_started = clock(), cpu_clock()
+        self.taken = 0
+
+    def allows_another(self):
+        if not self.taken:
+            return True
+        if self.clock() - self.started >= self.real:
+            return False
+        return self.cpu is None or self.cpu_clock() - self.cpu_started < self.cpu

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..octopus import errors
-from ..octopus.vat import is_valid_be_vat, normalize_vat, to_octopus_format
+from ..octopus.vat import normalize_vat, to_octopus_format
 
 
 class ResCompany(models.Model):
@@ -23,6 +23,14 @@ class ResCompany(models.Model):
     def _compute_octopus_dossier_id(self):
         for company in self:
             company.octopus_dossier_id = company.octopus_dossier_ids[:1]
+
+    def _octopus_problems(self):
+        """What keeps this company's invoices out of Octopus (the push's first check)."""
+        self.ensure_one()
+        if not self.octopus_dossier_id:
+            return [self.env._("%(company)s is not linked to an Octopus dossier: link it in the company settings.",
+                               company=self.name)]
+        return []
 
     # -- linking -------------------------------------------------------------------------------
 
@@ -43,12 +51,8 @@ class ResCompany(models.Model):
             raise UserError(self.env._(
                 "%(company)s has no VAT number. Octopus dossiers are found by VAT number: fill it in "
                 "on the company (for example BE0477.472.701).", company=self.name))
-        key = normalize_vat(self.vat, self.country_id.code or "BE")
-        if key and key.startswith("BE"):
-            valid = is_valid_be_vat(key)
-        else:  # a foreign number: base_vat's own check (stdnum), offline
-            valid = key and self.env["res.partner"]._run_vat_test(key, False, True)
-        if not valid:
+        key = self.env["res.partner"]._octopus_vat_key(self.vat, self.country_id)  # the one VAT check
+        if not key:
             raise UserError(self.env._(
                 "The VAT number %(vat)s of %(company)s is not a valid VAT number, so no Octopus dossier "
                 "can be searched with it. Correct it on the company.", vat=self.vat, company=self.name))

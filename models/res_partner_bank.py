@@ -20,6 +20,14 @@ class ResPartnerBank(models.Model):
             company = companies.filtered(lambda c, b=bank: c.partner_id == b.partner_id)[:1]
             bank.octopus_dossier_id = company.octopus_dossier_id
 
+    def _octopus_problems(self):
+        """What keeps payments on this bank account from being booked in Octopus."""
+        self.ensure_one()
+        if not self.octopus_journal_id:
+            return [self.env._("Bank account %(bank)s receives Octopus payments but has no Octopus financial "
+                               "journal: set it on the bank journal.", bank=self.display_name)]
+        return []
+
     @api.constrains("octopus_journal_id", "partner_id")
     def _check_octopus_journal(self):
         for bank in self.filtered("octopus_journal_id"):

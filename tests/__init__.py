@@ -15,3 +15,5 @@ from . import test_tour
 from . import test_translations
 from . import test_fault_campaign
 from . import test_cron_fairness
+from . import test_migration
+from . import test_push_budget

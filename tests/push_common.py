@@ -63,9 +63,14 @@ class PushCommon(OctopusCommon):
             move.action_post()
         return move
 
-    def _push(self, **context):
+    def _push(self, limit=None, **context):
         """One cron run, inside the test's transaction."""
-        self.env["account.move"].with_context(**context)._cron_octopus_push(with_commit=False)
+        self.env["octopus.booking"].with_context(**context)._push_due(limit=limit, with_commit=False)
+
+    @staticmethod
+    def _booking(move, kind="invoice"):
+        """The move's Octopus booking of `kind` (the invoice's, or its payment's)."""
+        return move.octopus_booking_ids.filtered(lambda b: b.kind == kind)
 
     def _bookings(self, journal_key=None):
         return [b for b in self.sandbox.state.bookings(DEMO_DOSSIER_ID)

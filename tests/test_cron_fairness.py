@@ -44,10 +44,10 @@ class TestCronFairness(PushCommon):
         self.other_connection.active = False
 
         invoice = self._move()  # the demo company, dossier 1001, dated 2026-03-05
-        self.env["account.move"]._cron_octopus_push(batch_size=2, with_commit=False)
+        self._push(limit=2)
 
         self.assertEqual(invoice.octopus_state, "sent", "the paused company's moves took the whole batch")
         self.assertEqual(set(paused.mapped("octopus_state")), {"to_send"}, "kept in the queue, not sent")
-        self.assertFalse(self.env["account.move"].search_count(
-            [*self.env["account.move"]._octopus_due_domain(), ("id", "in", paused.ids)]),
+        self.assertFalse(self.env["octopus.booking"].search_count(
+            [*self.env["octopus.booking"]._due_domain(), ("move_id", "in", paused.ids)]),
             "not due while their connection is inactive, so the cron does not re-trigger itself for them")

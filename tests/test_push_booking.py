@@ -21,7 +21,7 @@ class TestPushBooking(PushCommon):
         nr = SEED_LAST["V1"] + 1
         self.assertEqual(invoice.octopus_state, "sent")
         self.assertEqual(invoice.octopus_number, f"2026/V1/{nr}")
-        self.assertIn(f"Booked in Octopus as 2026/V1/{nr}", invoice.octopus_message)
+        self.assertIn(f"Booked in Octopus as 2026/V1/{nr}", self._booking(invoice).message)
         [stored] = self._bookings()
         self.assertEqual((stored["bookyearId"], stored["journalKey"], stored["documentSequenceNr"]), (2, "V1", nr))
         data = stored["booking"]
@@ -78,7 +78,7 @@ class TestPushBooking(PushCommon):
         self.assertEqual(refund_data["amount"], -36.3)
         self.assertEqual((refund_data["bookingLines"][0]["baseAmount"], refund_data["bookingLines"][0]["vatAmount"]),
                          (30.0, 6.3))
-        self.assertIn("without a PDF: the bill has no PDF attached", bill.octopus_message)
+        self.assertIn("without a PDF: the bill has no PDF attached", self._booking(bill).message)
 
     def test_multi_rate_vat_invoice(self):
         revenue = self.company_data["default_account_revenue"]
@@ -142,7 +142,7 @@ class TestPushBooking(PushCommon):
         # As the cron runs it: as root, whose company is neither: each move uses its own company's dossier.
         cron_env = api.Environment(self.env.cr, SUPERUSER_ID, {})
         self.assertNotIn(cron_env.company, self.company | hoa)
-        cron_env["account.move"]._cron_octopus_push(with_commit=False)
+        cron_env["octopus.booking"]._push_due(with_commit=False)
         self.assertEqual((demo_move.octopus_state, hoa_move.octopus_state), ("sent", "sent"))
         hoa_last = hoa_seed["journals"][1]["lastBookedDocumentNr"]["2"]
         self.assertEqual(hoa_move.octopus_number, f"2026/V1/{hoa_last + 1}")

@@ -14,7 +14,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
 
-from odoo.addons.account_octopus.models.account_move_octopus_push import AccountMove as PushedMove
+from odoo.addons.account_octopus.models.octopus_booking_push import OctopusBooking as PushedBooking
 from odoo.addons.account_octopus.sandbox import SandboxServer
 
 from .common import DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER, demo_seed
@@ -90,13 +90,13 @@ class TestPushConcurrency(BaseCase):
         try:
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                moves = env["account.move"]
+                bookings = env["octopus.booking"]
                 barrier.wait(timeout=60)
                 for _run in range(40):
-                    due = moves.search_count([*moves._octopus_due_domain(), ("company_id", "=", self.company_id)])
+                    due = bookings.search_count([*bookings._due_domain(), ("company_id", "=", self.company_id)])
                     if not due:
                         break
-                    moves._cron_octopus_push(batch_size=25, with_commit=True)
+                    bookings._push_due(limit=25, with_commit=True)
                     cr.commit()  # pylint: disable=invalid-commit
         except Exception as exc:  # noqa: BLE001 (reported by the test thread)
             failures.append(exc)
@@ -105,15 +105,15 @@ class TestPushConcurrency(BaseCase):
 
     def test_two_workers_book_each_move_once(self):
         outcomes, failures = {}, []
-        original = PushedMove._octopus_push_one
+        original = PushedBooking._push_one
 
-        def counting(move, trigger, with_commit, session):
-            result = original(move, trigger, with_commit, session)
+        def counting(booking, trigger, session, with_commit):
+            result = original(booking, trigger, session, with_commit)
             outcomes.setdefault(threading.current_thread().name, Counter())[result] += 1
             return result
 
         barrier = threading.Barrier(2)
-        with patch.object(PushedMove, "_octopus_push_one", counting):
+        with patch.object(PushedBooking, "_push_one", counting):
             threads = [threading.Thread(target=self._worker, args=(barrier, outcomes, failures), name=name)
                        for name in ("worker-1", "worker-2")]
             for thread in threads:
@@ -134,7 +134,7 @@ class TestPushConcurrency(BaseCase):
             self.assertEqual(set(by_reference.values()), {1})
             self.assertEqual(set(by_reference), set(moves.mapped("name")))
             numbers = {b["booking"]["reference"]: b["documentSequenceNr"] for b in stored}
-            self.assertEqual({m.name: m.octopus_document_nr for m in moves}, numbers,
+            self.assertEqual({m.name: m.octopus_booking_ids.document_nr for m in moves}, numbers,
                              "each move shows the number Octopus has")
             self.assertEqual(sorted(numbers.values()),
                              list(range(self.seed_last_v1 + 1, self.seed_last_v1 + MOVES + 1)))

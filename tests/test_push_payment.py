@@ -33,7 +33,7 @@ class TestPushPayment(PushCommon):
         self.assertEqual(payment["booking"]["bookyearPeriodeNr"], 202603)
         self.assertEqual(payment["booking"]["bookingLines"], [
             {"type": "C", "relationId": 1, "amount": 121.0, "reference": invoice.octopus_number}])
-        self.assertIn(f"Payment booked in Octopus as 2026/F1/{nr}", invoice.octopus_payment_message)
+        self.assertIn(f"Payment booked in Octopus as 2026/F1/{nr}", self._booking(invoice, "payment").message)
 
     def test_supplier_payment_goes_out(self):
         self.purchase_journal.octopus_payment_journal_id = self.bank_journal

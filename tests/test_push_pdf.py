@@ -14,7 +14,7 @@ class TestPushPdf(PushCommon):
         self._push(force_report_rendering=True)
 
         self.assertEqual(invoice.octopus_state, "sent")
-        self.assertNotIn("PDF", invoice.octopus_message)
+        self.assertNotIn("PDF", self._booking(invoice).message)
         [stored] = self._bookings()
         [attachment] = stored["attachments"]
         self.assertEqual(attachment["fileName"], invoice._get_invoice_report_filename())
@@ -44,7 +44,7 @@ class TestPushPdf(PushCommon):
         self._push()
         [attachment] = self._bookings()[0]["attachments"]
         self.assertEqual((attachment["fileName"], attachment["data"]), ("janssens-0042.pdf", PDF))
-        self.assertNotIn("PDF", bill.octopus_message)
+        self.assertNotIn("PDF", self._booking(bill).message)
 
     def test_missing_pdf_never_loses_the_booking(self):
         # Under tests Odoo's report renderer answers HTML: it must not travel as a PDF.
@@ -52,5 +52,5 @@ class TestPushPdf(PushCommon):
         self._push()
         self.assertEqual(invoice.octopus_state, "sent")
         self.assertEqual(self._bookings()[0]["attachments"], [])
-        self.assertIn("Booked without a PDF", invoice.octopus_message)
+        self.assertIn("Booked without a PDF", self._booking(invoice).message)
         self.assertFalse(invoice.invoice_pdf_report_id)

@@ -58,7 +58,7 @@ class TestPushPosting(PushCommon, CronMixinCase):
                          "posting stays fast: the background job checks the mapping")
         self._push()
         self.assertEqual(invoice.octopus_state, "failed")
-        self.assertIn("has no Octopus VAT code", invoice.octopus_message)
+        self.assertIn("has no Octopus VAT code", self._booking(invoice).message)
         self.assertEqual(invoice.octopus_attempt_ids.trigger, "cron")
         self.assertEqual(self._bookings(), [], "nothing half-mapped reaches Octopus")
 
@@ -73,7 +73,7 @@ class TestPushPosting(PushCommon, CronMixinCase):
         invoice = self._move()
         self._push()
         self.assertEqual(invoice.octopus_state, "failed")
-        self.assertIn(f"Journal {self.sale_journal.name} has no Octopus journal", invoice.octopus_message)
+        self.assertIn(f"Journal {self.sale_journal.name} has no Octopus journal", self._booking(invoice).message)
 
     def test_send_now_button(self):
         invoice = self._move()
@@ -127,7 +127,7 @@ class TestPushPosting(PushCommon, CronMixinCase):
         odoo_name = invoice.name
         self._push()
         self.assertEqual(invoice.name, f"2026/V1/{SEED_LAST['V1'] + 1}")
-        self.assertIn(f"Renamed from {odoo_name}", invoice.octopus_message)
+        self.assertIn(f"Renamed from {odoo_name}", self._booking(invoice).message)
         self.assertEqual(self._bookings()[0]["booking"]["reference"], odoo_name,
                          "the booking can still be found by the number it was sent with")
 

@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from unittest.mock import patch
 
-from ..octopus.limits import DAILY_LIMITS
+from ...octopus.limits import DAILY_LIMITS
 from . import world
 
 _logger = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class Campaign:
     # -- set-up ------------------------------------------------------------------------------------
 
     def setup(self):
-        from ..sandbox import SandboxServer  # noqa: PLC0415
+        from ...sandbox import SandboxServer  # noqa: PLC0415
         cfg = self.config
         ids = [cfg.first_dossier_id + index for index in range(cfg.dossiers)]
         seeds = [world.dossier_seed(d, f"Campaign {d}", world.be_vat(d)) for d in ids]
@@ -219,12 +219,12 @@ class Campaign:
     def patched(self):
         """Short client timeouts and back-off (the sandbox is local), a fixed PDF instead of
         wkhtmltopdf, lower daily limits when asked, and a count of each worker's push results."""
-        from ..models.octopus_connection import OctopusConnection  # noqa: PLC0415
+        from ...models.octopus_connection import OctopusConnection  # noqa: PLC0415
         cfg = self.config
         get_client = OctopusConnection._get_client
 
         def fast_client(connection, use_reserve=False, **options):
-            options.setdefault("timeout", cfg.client_timeout)
+            options["timeout"] = cfg.client_timeout
             options["backoff"] = 0.02
             return get_client(connection, use_reserve=use_reserve, **options)
 
@@ -234,20 +234,16 @@ class Campaign:
             if cfg.booking_limit:
                 stack.enter_context(patch.dict(DAILY_LIMITS, {"POST /buysellbookings": cfg.booking_limit,
                                                               "POST /financialdiversbookings": cfg.booking_limit}))
-            try:
-                from ..models.account_move_octopus_push import AccountMove  # noqa: PLC0415
-                push_one = AccountMove._octopus_push_one
-            except (ImportError, AttributeError):
-                push_one = None
-            if push_one:
-                outcomes = self.outcomes
+            from ...models.octopus_booking_push import OctopusBooking  # noqa: PLC0415
+            push_one = OctopusBooking._push_one
+            outcomes = self.outcomes
 
-                def counting(move, *args, **kwargs):
-                    result = push_one(move, *args, **kwargs)
-                    outcomes[threading.current_thread().name][result] += 1
-                    return result
+            def counting(booking, *args, **kwargs):
+                result = push_one(booking, *args, **kwargs)
+                outcomes[threading.current_thread().name][result] += 1
+                return result
 
-                stack.enter_context(patch.object(AccountMove, "_octopus_push_one", counting))
+            stack.enter_context(patch.object(OctopusBooking, "_push_one", counting))
             yield
 
     def run(self):
@@ -317,7 +313,7 @@ class Campaign:
             env = world.open_env(cr)
             while world.due_count(env, self.company_ids):
                 try:
-                    env["account.move"]._cron_octopus_push(batch_size=self.config.batch_size, with_commit=True)
+                    env["octopus.booking"]._push_due(limit=self.config.batch_size, with_commit=True)
                     cr.commit()  # pylint: disable=invalid-commit
                     errors_in_a_row = 0
                 except Exception as exc:  # noqa: BLE001 (counted and reported: a worker must not die)
@@ -332,14 +328,13 @@ class Campaign:
     def _retry_failed(self, cr):
         """A person presses Retry on the failed moves (their messages are kept in the figures)."""
         env = world.open_env(cr, self.company_ids)
-        failed = env["account.move"].search([("id", "in", self.move_ids), "|", ("octopus_state", "=", "failed"),
-                                             ("octopus_payment_state", "=", "failed")])
-        if not failed:
+        failed_bookings = env["octopus.booking"].search([("move_id", "in", self.move_ids), ("state", "=", "failed")])
+        if not failed_bookings:
             return False
+        failed = failed_bookings.move_id
         reasons = self.figures.setdefault("failed_before_retry", {})
-        for move in failed:
-            message = (move.octopus_message if move.octopus_state == "failed" else move.octopus_payment_message) or ""
-            key = message[:120]
+        for booking in failed_bookings:
+            key = (booking.message or "")[:120]
             reasons[key] = reasons.get(key, 0) + 1
         for company_id in self.company_ids:
             moves = failed.filtered(lambda m, c=company_id: m.company_id.id == c)
@@ -354,7 +349,7 @@ class Campaign:
         return cr.fetchone()[0]
 
     def _count_pending(self, cr):
-        return world.open_env(cr)["account.move"].search_count(world.pending_domain(self.company_ids))
+        return world.open_env(cr)["octopus.booking"].search_count(world.pending_domain(self.company_ids))
 
     def _progress(self, cr, rounds, workers, clock, seconds):
         cr.execute("""SELECT coalesce(octopus_state, '-'), count(*) FROM account_move WHERE id IN %s
@@ -425,8 +420,9 @@ class Campaign:
             result["line_mismatches"] += 1
             problems.append(f"{move.name}: lines {lines:.2f} (VAT {vat:.2f}) in Octopus, {move.amount_total} "
                             f"(VAT {move.amount_tax}) in Odoo")
+        invoice, payment_booking = move._octopus_booking("invoice"), move._octopus_booking("payment")
         same_number = (booking["documentSequenceNr"], booking["journalKey"], booking["bookyearId"]) == \
-            (move.octopus_document_nr, move.octopus_journal_key, move.octopus_bookyear_id.octopus_key)
+            (invoice.document_nr, invoice.journal_key, invoice.bookyear_id.octopus_key)
         if move.octopus_state != "sent" or not same_number:
             result["number_mismatches"] += 1
             problems.append(f"{move.name}: Octopus {booking['bookyearId']}/{booking['journalKey']}/"
@@ -436,7 +432,7 @@ class Campaign:
             result["payments_expected"] += 1
             if not found:
                 result["payments_lost"] += 1
-                problems.append(f"{move.name}: no payment ({move.octopus_payment_state}: {move.octopus_payment_message})")
+                problems.append(f"{move.name}: no payment ({payment_booking.state}: {payment_booking.message})")
             elif len(found) > 1:
                 result["payments_duplicated"] += len(found) - 1
                 problems.append(f"{move.name}: {len(found)} payments")
@@ -445,10 +441,10 @@ class Campaign:
                 amount = move.amount_total if incoming else -move.amount_total
                 payment, line = found[0]
                 if abs(line["amount"] - amount) >= 0.005 or \
-                        payment["documentSequenceNr"] != move.octopus_payment_document_nr:
+                        payment["documentSequenceNr"] != payment_booking.document_nr:
                     result["payment_mismatches"] += 1
                     problems.append(f"{move.name}: payment {line['amount']} #{payment['documentSequenceNr']}, Odoo "
-                                    f"{amount} #{move.octopus_payment_document_nr}")
+                                    f"{amount} #{payment_booking.document_nr}")
 
     def summary(self):
         return {"config": asdict(self.config), **self.figures}

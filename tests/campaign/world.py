@@ -18,9 +18,9 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 
-from ..models.account_move import PENDING
-from ..octopus.vat import is_valid_be_vat, to_octopus_format
-from ..sandbox import DEFAULT_SEED
+from ...models.octopus_booking import PENDING
+from ...octopus.vat import is_valid_be_vat, to_octopus_format
+from ...sandbox import DEFAULT_SEED
 
 USER = "bench@B99999"
 PASSWORD = "bench"
@@ -193,10 +193,7 @@ def archive_connections(env, company_ids):
     moves still queued leave the queue, so they cannot fill later cron batches."""
     ids = list(company_ids)
     env["octopus.connection"].search([("company_id", "in", ids)]).write({"active": False})
-    env.cr.execute("UPDATE account_move SET octopus_state = NULL WHERE company_id IN %s AND octopus_state IN %s",
-                   [tuple(ids), PENDING])
-    env.cr.execute("UPDATE account_move SET octopus_payment_state = NULL WHERE company_id IN %s "
-                   "AND octopus_payment_state IN %s", [tuple(ids), PENDING])
+    env["octopus.booking"].search([("company_id", "in", ids), ("state", "in", PENDING)]).unlink()
     env.cr.commit()  # pylint: disable=invalid-commit
     env.invalidate_all()
 
@@ -229,13 +226,13 @@ def unique_tag():
 
 
 def pending_domain(company_ids):
-    return [("company_id", "in", list(company_ids)), "|", ("octopus_state", "in", PENDING),
-            "&", ("octopus_state", "=", "sent"), ("octopus_payment_state", "in", PENDING)]
+    """Bookings of these companies still on their way to Octopus (octopus.booking)."""
+    return [("company_id", "in", list(company_ids)), ("state", "in", PENDING)]
 
 
 def due_count(env, company_ids):
-    moves = env["account.move"]
-    return moves.search_count([*moves._octopus_due_domain(), ("company_id", "in", list(company_ids))])
+    bookings = env["octopus.booking"]
+    return bookings.search_count([*bookings._due_domain(), ("company_id", "in", list(company_ids))])
 
 
 def run_cron_until_idle(env, company_ids, batch_size=50, after_batch=None, max_batches=100000):
@@ -243,7 +240,7 @@ def run_cron_until_idle(env, company_ids, batch_size=50, after_batch=None, max_b
     Returns the number of calls."""
     calls = 0
     while calls < max_batches and due_count(env, company_ids):
-        env["account.move"]._cron_octopus_push(batch_size=batch_size, with_commit=True)
+        env["octopus.booking"]._push_due(limit=batch_size, with_commit=True)
         env.cr.commit()  # pylint: disable=invalid-commit
         env.invalidate_all()
         calls += 1
@@ -288,11 +285,8 @@ class Clock:
         self._patch.stop()
 
     def pending_deadline(self, cr, company_ids):
-        """Seconds until the first pending move of these companies is due (0 when one is due now)."""
-        cr.execute("""SELECT min(octopus_next_try) FROM account_move
-                       WHERE company_id IN %s AND (octopus_state IN %s
-                             OR (octopus_state = 'sent' AND octopus_payment_state IN %s))""",
-                   [tuple(company_ids), PENDING, PENDING])
+        """Seconds until the first pending booking of these companies is due (0 when one is due now)."""
+        cr.execute("SELECT min(next_try) FROM octopus_booking WHERE company_id IN %s", [tuple(company_ids)])
         first = cr.fetchone()[0]
         if first is None:
             return 0.0
@@ -323,10 +317,9 @@ class Clock:
 
 def shift_deadlines(cr, state, seconds):
     """Time travel across processes (another process keeps real time): every deadline the addon
-    stored (next try of a move, pause of a dossier) moves back, the sandbox's clock forward."""
+    stored (next try of a booking, pause of a dossier) moves back, the sandbox's clock forward."""
     shift = timedelta(seconds=seconds)
-    cr.execute("UPDATE account_move SET octopus_next_try = octopus_next_try - %s "
-               "WHERE octopus_next_try IS NOT NULL", [shift])
+    cr.execute("UPDATE octopus_booking SET next_try = next_try - %s WHERE next_try IS NOT NULL", [shift])
     cr.execute("UPDATE octopus_dossier SET push_paused_until = push_paused_until - %s "
                "WHERE push_paused_until IS NOT NULL", [shift])
     state.advance(seconds)

@@ -1,0 +1,278 @@
+import base64
+import logging
+from collections import defaultdict
+from dataclasses import replace
+
+from odoo import api, models
+
+from ..octopus import booking as octopus_booking
+from ..octopus import errors
+from .octopus_push_run import CheckFailed, Prepared
+
+_logger = logging.getLogger(__name__)
+
+INVOICE_REPORT = "account.account_invoices"
+
+
+class OctopusBooking(models.Model):
+    """What each kind of booking sends: the checks that need no network, the invoice and payment
+    payloads (through octopus/booking.py), the PDF, and what follows an invoice booking."""
+
+    # octopus.booking is split by concern (octopus_booking*.py), each file under 400 lines.
+    _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
+
+    # -- checks (no network) -----------------------------------------------------------------------
+
+    @api.model
+    def _invoice_problems(self, move):
+        """Sentences, each naming what to fix, for what keeps `move` out of Octopus. Each record checks
+        itself (company, journal, Octopus journal, account, tax, partner, bank account), with the
+        same text as the dossier's mapping check."""
+        company = move.company_id
+        problems = company._octopus_problems()
+        if problems:
+            return problems
+        dossier = company.octopus_dossier_id
+        problems += move.journal_id._octopus_mapping_problems(dossier)
+        period = dossier._period_for_date(move.invoice_date or move.date)
+        problems += dossier._octopus_period_problems(period, move.invoice_date or move.date)
+        if period and not problems:
+            problems += move.journal_id.octopus_journal_id._octopus_year_problems(period)
+        refund = move.move_type in ("out_refund", "in_refund")
+        for line in self._product_lines(move):
+            label = (line.name or line.account_id.display_name or "").split("\n")[0]
+            problems += line.account_id._octopus_usage_problems(
+                dossier, move.journal_id, self.env._("line %(line)s", line=label))
+            taxes = self._line_taxes(line)
+            if len(taxes) != 1:
+                problems.append(self.env._(
+                    "Line %(line)s has %(count)s taxes: Octopus books one VAT code per line. Give the line exactly one "
+                    "tax (a 0%% tax if none applies).", line=label, count=len(taxes)))
+                continue
+            problems += taxes._octopus_mapping_problems(dossier, refund=refund)
+        problems += move.commercial_partner_id._octopus_problems()
+        if move.journal_id.octopus_payment_journal_id and period:
+            problems += self._payment_problems(move, period)
+        return list(dict.fromkeys(problems))
+
+    @api.model
+    def _payment_problems(self, move, period):
+        bank_journal = move.journal_id.octopus_payment_journal_id
+        bank = bank_journal.bank_account_id
+        if not bank:
+            return [self.env._("Bank journal %(journal)s books Octopus payments but has no bank account: set one, "
+                               "and its Octopus financial journal.", journal=bank_journal.name)]
+        return bank._octopus_problems() or bank.octopus_journal_id._octopus_year_problems(period, closed=False)
+
+    # -- amounts -----------------------------------------------------------------------------------
+
+    @api.model
+    def _product_lines(self, move):
+        return move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+
+    @api.model
+    def _line_taxes(self, line):
+        return line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax.amount_type != "group")
+
+    @api.model
+    def _line_account(self, line, dossier):
+        return line.account_id._octopus_account_number(dossier) or \
+            line.move_id.journal_id.octopus_default_account_id.number
+
+    def _date(self):
+        return self.move_id.invoice_date or self.move_id.date
+
+    def _refund(self):
+        return self.move_id.move_type in ("out_refund", "in_refund")
+
+    def _factor(self):
+        """Turns balances into the document's direction: positive on invoices and on credit notes."""
+        return -1 if self.move_id.move_type in ("out_invoice", "in_refund") else 1
+
+    def _total_cents(self):
+        terms = self.move_id.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return octopus_booking.to_cents(-self._factor() * sum(terms.mapped("balance")))
+
+    def _booking_input(self, dossier, period, relation_key):
+        """BookingInput in company currency (EUR): base per line, VAT per Octopus code from Odoo's tax lines."""
+        move, factor, refund = self.move_id, self._factor(), self._refund()
+        lines = []
+        for line in self._product_lines(move):
+            if line.company_currency_id.is_zero(line.balance):
+                continue
+            code = self._line_taxes(line)._octopus_vat_code(dossier, refund=refund)
+            label = (line.name or "").split("\n")[0][:50]
+            lines.append(octopus_booking.BaseLine(self._line_account(line, dossier), code,
+                                                  octopus_booking.to_cents(factor * line.balance), label))
+        vat = defaultdict(int)
+        for line in move.line_ids.filtered(lambda l: l.display_type == "tax"):
+            vat[line.tax_line_id._octopus_vat_code(dossier, refund=refund)] += \
+                octopus_booking.to_cents(factor * line.balance)
+        comment = move.name if not move.ref else f"{move.name} {move.ref}"
+        return octopus_booking.BookingInput(
+            bookyear_id=period.bookyear_id.octopus_key, period=period.number,
+            journal_key=move.journal_id.octopus_journal_id.key, document_nr=0,
+            relation={"relationKey": {"id": relation_key}},
+            document_date=self._date(), expiry_date=move.invoice_date_due or self._date(),
+            total_cents=self._total_cents(), refund=refund,
+            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=dict(vat))
+
+    # -- prepare (inside the push; may call Octopus for the relation) --------------------------
+
+    def _prepare(self, session):
+        if self.kind == "invoice":
+            return self._prepare_invoice(session)
+        return self._prepare_payment(session)
+
+    def _relation_key(self, dossier, session):
+        move = self.move_id
+        role = "client" if move.is_sale_document() else "supplier"
+        return self.env["octopus.relation.link"]._octopus_relation_key(
+            dossier, session.api(dossier), move.commercial_partner_id, role)
+
+    def _prepare_invoice(self, session):
+        move = self.move_id
+        dossier = self.company_id.octopus_dossier_id
+        if self.reread_journals:
+            self._refresh_closed_journal(dossier)
+        problems = self._invoice_problems(move)
+        if problems:
+            raise CheckFailed(problems)
+        octopus_journal = move.journal_id.octopus_journal_id
+        period = dossier._period_for_date(self._date())
+        api = session.api(dossier)
+        relation_key = self._relation_key(dossier, session)
+        attachments, pdf_note = [], ""
+        if not self._number_follows():  # otherwise the PDF follows the renaming
+            attachments, pdf_note = self._pdf_attachments()
+        data = self._booking_input(dossier, period, relation_key)
+        pdf = attachments[0]["fileName"] if attachments else "no PDF"
+        summary = (f"POST buysellbookings {octopus_journal.key} {period.bookyear_id.name} #%(nr)s: "
+                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} EUR, "
+                   f"{len(data.lines)} line(s), relation {relation_key}, {pdf}")
+        return Prepared(
+            bookyear=period.bookyear_id, journal_year=octopus_journal._year_for(period.bookyear_id),
+            journal_key=octopus_journal.key,
+            build=lambda nr: octopus_booking.build_buysell_booking(replace(data, document_nr=nr)),
+            insert=lambda payload: api.insert_buysell_booking(payload, attachments),
+            summary=summary, pdf_note=pdf_note)
+
+    def _prepare_payment(self, session):
+        move = self.move_id
+        dossier = self.company_id.octopus_dossier_id
+        period = dossier._period_for_date(self._date())
+        if not move.journal_id.octopus_payment_journal_id:
+            raise CheckFailed([self.env._(
+                "Journal %(journal)s no longer books payments in Octopus: book this payment in Octopus, or set the "
+                "journal's payment journal again and press Retry.", journal=move.journal_id.name)])
+        problems = dossier._octopus_period_problems(period, self._date()) or self._payment_problems(move, period)
+        if problems:
+            raise CheckFailed(problems)
+        financial = move.journal_id.octopus_payment_journal_id.bank_account_id.octopus_journal_id
+        api = session.api(dossier)
+        invoice_number = move._octopus_booking("invoice").number
+        values = {"bookyear_id": period.bookyear_id.octopus_key, "period": period.number,
+                  "journal_key": financial.key, "document_date": self._date(),
+                  "relation_id": self._relation_key(dossier, session), "total_cents": self._total_cents(),
+                  "customer": move.is_sale_document(), "refund": self._refund(), "reference": invoice_number}
+        return Prepared(
+            bookyear=period.bookyear_id, journal_year=financial._year_for(period.bookyear_id),
+            journal_key=financial.key,
+            build=lambda nr: octopus_booking.build_payment_booking(document_nr=nr, **values),
+            insert=api.insert_financial_booking,
+            summary=f"POST financialdiversbookings {financial.key} #%(nr)s for {invoice_number}")
+
+    def _refresh_closed_journal(self, dossier):
+        """Retry was pressed: read the journals again when our copy says the journal or period is closed."""
+        self.reread_journals = False
+        period = dossier._period_for_date(self._date())
+        journal = self.move_id.journal_id.octopus_journal_id
+        if period and journal and journal._octopus_year_problems(period):
+            try:
+                dossier._refresh_journal_numbers(period.bookyear_id)
+            except errors.OctopusError as exc:
+                _logger.info("Octopus journals of dossier %s not read again: %s", dossier.id, exc)
+
+    def _own_booking(self, listing, nr):
+        """The booking in `listing` that is this one (reference and amount, and number if given)."""
+        move, total = self.move_id, self._total_cents()
+        if self.kind == "invoice":
+            amount = octopus_booking.booking_amount(total, self._refund())
+            return octopus_booking.find_own_booking(listing, reference=move.name, amount=amount, document_nr=nr)
+        incoming = move.is_sale_document() != self._refund()
+        amount = octopus_booking.to_amount(total if incoming else -total)
+        return octopus_booking.find_own_payment(listing, reference=move._octopus_booking("invoice").number,
+                                                amount=amount, document_nr=nr)
+
+    # -- PDF -----------------------------------------------------------------------------------
+
+    def _pdf_attachments(self):
+        """([AttachementData], note): the PDF that travels with the booking, or why none does.
+
+        Customer documents: the stored legal PDF, else Odoo's invoice report rendered now and kept
+        as the legal PDF (so the customer gets the same file). Vendor bills: the uploaded original
+        when it is a PDF. A missing PDF never stops the booking.
+        """
+        filename, content, note = self._pdf()
+        if not content:
+            return [], note
+        return [{"fileName": filename, "fileData": base64.b64encode(content).decode("ascii")}], ""
+
+    def _pdf(self):
+        move = self.move_id
+        if not move.is_sale_document():
+            original = move.message_main_attachment_id
+            if original and original.mimetype == "application/pdf":
+                return original.name, original.raw, ""
+            return None, None, self.env._("Booked without a PDF: the bill has no PDF attached.")
+        legal = move._get_invoice_legal_documents("pdf")
+        if legal and legal.get("filetype") == "application/pdf":
+            return legal["filename"], legal["content"], ""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(INVOICE_REPORT, move.ids)
+        except Exception as exc:  # noqa: BLE001 (no renderer, broken template: book without the PDF)
+            _logger.warning("Octopus push of move %s: invoice PDF not rendered (%s)", move.id, exc)
+            return None, None, self.env._("Booked without a PDF: Odoo could not render it (%(error)s).", error=exc)
+        if report_type != "pdf":
+            return None, None, self.env._("Booked without a PDF: the report renderer gave %(type)s, not a PDF.",
+                                          type=report_type)
+        filename = move._get_invoice_report_filename()
+        self.env["ir.attachment"].create({
+            "name": filename, "raw": content, "mimetype": "application/pdf", "res_model": "account.move",
+            "res_id": move.id, "res_field": "invoice_pdf_report_file"})
+        move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        return filename, content, ""
+
+    # -- after an invoice booking -----------------------------------------------------------------
+
+    def _number_follows(self):
+        """Rename after Octopus: only on unsecured journals, and not once the customer has the PDF."""
+        move = self.move_id
+        journal = move.journal_id
+        return bool(journal.octopus_number_follows and not journal.restrict_mode_hash_table
+                    and not move.inalterable_hash and not move.invoice_pdf_report_id and not move.is_move_sent)
+
+    def _after_booking(self, session, attempt):
+        """Number-follows mode: take the Octopus number as the Odoo name, then attach the PDF showing it."""
+        if not self._number_follows():
+            return ""
+        move, old_name = self.move_id, self.move_id.name
+        try:
+            with self.env.cr.savepoint():
+                move.name = self.number
+        except Exception as exc:  # noqa: BLE001 (a refused rename keeps the booking and the Odoo name)
+            return self.env._("Kept the Odoo number %(name)s: renaming it was refused (%(error)s).",
+                              name=old_name, error=exc)
+        filename, content, note = self._pdf()
+        if not content:
+            return " ".join([self.env._("Renamed from %(name)s.", name=old_name), note])
+        try:
+            session.api(self.company_id.octopus_dossier_id).add_booking_attachment(
+                self.bookyear_id.octopus_key, self.journal_key, self.document_nr, filename, content)
+        except errors.OctopusError as exc:
+            attempt.request(f"POST bookings/attachements failed: {exc}")
+            return self.env._("Renamed from %(name)s. The PDF could not be attached in Octopus (%(error)s).",
+                              name=old_name, error=exc)
+        attempt.request(f"POST bookings/attachements {filename}")
+        return self.env._("Renamed from %(name)s.", name=old_name)

@@ -1,0 +1,241 @@
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+import requests
+
+from odoo import fields, models
+
+from ..octopus import errors
+from ..octopus.booking import display_number
+from .octopus_push_run import CONCURRENCY_ERRORS, Outcome
+
+_logger = logging.getLogger(__name__)
+
+CHECK_DELAY = timedelta(minutes=5)  # give Octopus time before reading back a lost reply
+BACKOFF_MINUTES = (5, 15, 60, 180, 360)  # then failed
+OCTOPUS_FAILURES = (errors.OctopusError, requests.RequestException)
+PARKABLE = ("to_send", "uncertain", "waiting")  # due bookings a paused dossier parks at once (not "sending")
+
+
+class OctopusBooking(models.Model):
+    """What a push step ends in, and the one method that writes it (_apply_outcome).
+
+    sent · uncertain (reply lost: checked before any resend) · waiting (lock, daily limit, network,
+    with the next try) · failed (a person must fix something; the message says what).
+    """
+
+    # octopus.booking is split by concern (octopus_booking*.py), each file under 400 lines.
+    _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
+
+    def _apply_outcome(self, outcome, attempt):
+        """State (through the transition table), numbers, attempt row, chatter note, dossier pause."""
+        self.ensure_one()
+        vals = {"state": outcome.state, **outcome.values}
+        if outcome.message:
+            vals["message"] = outcome.message
+        self.write(vals)
+        if outcome.release:
+            outcome.release[0]._release_number(outcome.release[1])
+        if outcome.keep:
+            outcome.keep[0]._keep_number(outcome.keep[1])
+        if outcome.logged:
+            attempt.save(self, outcome.logged, outcome.message)
+        if outcome.note:
+            self._note(outcome.note)
+        dossier = self.company_id.octopus_dossier_id
+        if outcome.pause:
+            dossier._octopus_pause_push(outcome.pause, self.next_try)
+            if outcome.pause == "lock":
+                dossier._octopus_notify_lock(self.move_id)
+        if outcome.booked:
+            self._queue_follow_ups()
+            dossier._octopus_push_resumed()
+        if outcome.wake_at:
+            self._trigger_push(at=outcome.wake_at)
+        if outcome.park:
+            try:
+                with self.env.cr.savepoint():
+                    self._lock_due_of_company()._park(dossier)
+            except CONCURRENCY_ERRORS:
+                _logger.info("Octopus queue of dossier %s parked by its own turns (concurrent update).", dossier.id)
+
+    def _queue_follow_ups(self):
+        """An invoice booked in Octopus: its payment booking follows when its journal books payments."""
+        move = self.move_id
+        if self.kind == "invoice" and move.journal_id.octopus_payment_journal_id and not move._octopus_booking("payment"):
+            self.create({"move_id": move.id, "kind": "payment", "next_try": fields.Datetime.now()})
+
+    # -- outcomes ---------------------------------------------------------------------------------
+
+    def _booked(self, nr, attempt, session, adopted=False):
+        number = display_number(self.bookyear_id.name, self.journal_key, nr)
+        if self.kind == "payment":
+            message = self.env._("Payment booked in Octopus as %(number)s.", number=number)
+        elif adopted:
+            message = self.env._("Octopus had stored the booking although its answer was lost: booked as "
+                                 "%(number)s (found in Octopus, not sent again).", number=number)
+        else:
+            message = self.env._("Booked in Octopus as %(number)s.", number=number)
+        message = " ".join(filter(None, [message, attempt.pdf_note if self.kind == "invoice" else ""]))
+        year = self._journal_year()
+        yield Outcome("sent", message, "adopted" if adopted else "sent", note=message, booked=True,
+                      keep=(year, nr) if year else (), values={
+                          "document_nr": nr, "check_needed": False, "sent_at": fields.Datetime.now(),
+                          "retry_count": 0, "waiting_reason": False, "reread_journals": False})
+        extra = self._after_booking(session, attempt) if self.kind == "invoice" else ""
+        if extra:
+            yield Outcome("sent", f"{message} {extra}", note=extra)
+
+    def _journal_year(self):
+        journal = self.company_id.octopus_dossier_id.journal_ids.filtered(lambda j: j.key == self.journal_key)
+        return journal._year_for(self.bookyear_id) if journal else self.env["octopus.journal.year"]
+
+    def _refused(self, exc, attempt, sent=()):
+        """The outcome of an Octopus error (or any failure while the booking was on its way).
+        `sent`: (journal year, number) when the POST had left."""
+        attempt.error(exc)
+        if sent and (isinstance(exc, errors.OutcomeUnknown) or not isinstance(exc, errors.OctopusError)):
+            if not isinstance(exc, errors.OctopusError):
+                _logger.exception("Octopus booking %s: unexpected error while sending", self.id)
+            return self._uncertain(exc, attempt)
+        outcome = self._refusal(exc, attempt)
+        if sent:  # Octopus answered (or the request never left): the booking was not stored
+            outcome = replace(outcome, release=sent, values={**outcome.values, "check_needed": False,
+                                                             "document_nr": 0})
+        return outcome
+
+    def _refusal(self, exc, attempt):
+        dossier = self.company_id.octopus_dossier_id
+        if isinstance(exc, errors.DailyLimitReached):
+            return self._wait("limit", dossier._octopus_resume_time("limit"), attempt)
+        if isinstance(exc, errors.JournalLocked):
+            return self._wait("lock", dossier._octopus_resume_time("lock"), attempt)
+        if isinstance(exc, (errors.TransientError, requests.RequestException)):
+            return self._retry_later(self.env._("Octopus cannot be reached: %(detail)s", detail=exc), attempt)
+        if isinstance(exc, errors.UnknownRelation):
+            # sudo: the cached link is the addon's; a wrong one must go so Retry looks it up again
+            self.env["octopus.relation.link"].sudo().search([
+                ("dossier_id", "=", dossier.id), ("partner_id", "=", self.move_id.commercial_partner_id.id)]).unlink()
+        return self._failed(self._refusal_message(exc), attempt)
+
+    def _uncertain(self, exc, attempt):
+        next_try = fields.Datetime.now() + CHECK_DELAY
+        message = self.env._("Octopus' answer was lost (%(detail)s). Odoo checks in Octopus whether the booking "
+                             "arrived before sending anything again.", detail=exc)
+        return Outcome("uncertain", message, "uncertain", note=message, wake_at=next_try,
+                       values={"next_try": next_try, "waiting_reason": False})
+
+    def _unsettled(self, exc, attempt):
+        """Reading back a lost reply failed: stay uncertain (never send blind), try again later."""
+        attempt.error(exc)
+        dossier = self.company_id.octopus_dossier_id
+        count = self.retry_count
+        if isinstance(exc, errors.DailyLimitReached):  # a read-back limit: only this check waits
+            next_try = dossier._octopus_resume_time("limit")
+        else:
+            count, next_try = self._backoff()
+        detail = dossier.connection_id._error_message(exc) if isinstance(exc, OCTOPUS_FAILURES) else str(exc)
+        if next_try:
+            message = self.env._("Could not check yet whether Octopus stored the booking: %(detail)s Checked "
+                                 "again later; nothing is sent before.", detail=detail)
+            return Outcome("uncertain", message, "uncertain", wake_at=next_try,
+                           values={"next_try": next_try, "retry_count": count})
+        message = self.env._("Could not check whether Octopus stored the booking: %(detail)s Look for it in "
+                             "Octopus: press Retry to check again, or (managers) Mark as sent.", detail=detail)
+        return Outcome("failed", message, "failed", note=message, values={"retry_count": count})
+
+    def _wait(self, reason, until, attempt):
+        """This booking met the lock or the daily limit that now pauses its dossier: it waits, and so
+        does the rest of the company's queue (parked by _apply_outcome)."""
+        message = self._waiting_message(reason, until)
+        starts_waiting = self.waiting_reason != reason  # one note, not one per hourly retry
+        return Outcome("waiting", message, "waiting", note=message if starts_waiting else "", pause=reason,
+                       park=True, wake_at=until, values={"waiting_reason": reason, "next_try": until})
+
+    def _parked(self, dossier):
+        """The dossier is paused (journal open in Octopus, daily limit): wait without calling Octopus,
+        with the rest of the company's due queue. A lost reply stays uncertain: checked first."""
+        until, reason = dossier.push_paused_until, dossier.push_pause_reason
+        if self.state == "uncertain":
+            return Outcome("uncertain", park=True, values={"next_try": until})
+        return Outcome("waiting", self._waiting_message(reason, until), park=True,
+                       values={"next_try": until, "waiting_reason": reason})
+
+    def _waiting_message(self, reason, until):
+        """The one text of a booking waiting for its dossier's pause to end."""
+        when = f"{until:%Y-%m-%d %H:%M}"
+        if reason == "lock":
+            return self.env._("Waiting: the Octopus journal is open by another user, so Octopus refuses bookings. "
+                              "Sent automatically once it is closed in Octopus (next try %(when)s UTC); press "
+                              "Retry to try at once.", when=when)
+        return self.env._("Waiting: Octopus' daily call limit is reached. Sent automatically from %(when)s UTC.",
+                          when=when)
+
+    def _park(self, dossier):
+        """Wait until the dossier's pause ends, in one write for all these bookings rather than one
+        commit each: a daily limit met by a backlog of thousands would otherwise have the cron
+        rewrite every one of them, every day."""
+        until, reason = dossier.push_paused_until, dossier.push_pause_reason
+        if not until:
+            return
+        uncertain = self.filtered(lambda b: b.state == "uncertain")
+        uncertain.write({"next_try": until})
+        (self - uncertain).write({"state": "waiting", "waiting_reason": reason, "next_try": until,
+                                  "message": self._waiting_message(reason, until)})
+
+    def _lock_due_of_company(self):
+        """The other due bookings of this booking's company, row-locked; those another worker holds,
+        or is sending, are left to it."""
+        return self._lock_due([*self._due_domain(), ("company_id", "=", self.company_id.id),
+                               ("id", "!=", self.id), ("state", "in", PARKABLE)])
+
+    def _retry_later(self, message, attempt):
+        count, next_try = self._backoff()
+        if not next_try:
+            return self._failed(self.env._("%(message)s Gave up after %(count)s tries: press Retry once Octopus "
+                                           "answers again.", message=message, count=len(BACKOFF_MINUTES) + 1),
+                                attempt, retry_count=count)
+        starts_waiting = self.waiting_reason != "network"
+        return Outcome("waiting", message, "retry", note=message if starts_waiting else "", wake_at=next_try,
+                       values={"next_try": next_try, "waiting_reason": "network", "retry_count": count})
+
+    def _backoff(self):
+        """(tries, next try) after one more failure: 5 min, 15 min, 1 h, 3 h, 6 h, then no next try."""
+        count = self.retry_count + 1
+        if count > len(BACKOFF_MINUTES):
+            return count, False
+        return count, fields.Datetime.now() + timedelta(minutes=BACKOFF_MINUTES[count - 1])
+
+    def _failed(self, message, attempt, retry_count=None):
+        values = {"waiting_reason": False}
+        if retry_count is not None:
+            values["retry_count"] = retry_count
+        note = self.env._("Not booked in Octopus: %(message)s", message=message)
+        return Outcome("failed", message, "failed", note=note, values=values)
+
+    def _refusal_message(self, exc):
+        """What Octopus refused and what to fix, with Octopus' own words."""
+        fixes = [
+            (errors.JournalClosed, self.env._("The Octopus journal or period is closed: ask the accountant to reopen "
+                                              "it, or change the invoice date; then press Retry.")),
+            (errors.PeriodProtected, self.env._("The Octopus period is protected: ask the accountant to unprotect it, "
+                                                "or change the invoice date; then press Retry.")),
+            (errors.UnknownPeriod, self.env._("Octopus does not know this period: synchronise the bookyears, then "
+                                              "press Retry.")),
+            (errors.UnknownJournal, self.env._("Octopus does not know this journal: synchronise the bookyears and "
+                                               "check the journal's Octopus mapping, then press Retry.")),
+            (errors.UnknownAccount, self.env._("Octopus does not know an account of this booking: fix the account "
+                                               "mapping (see the dossier's mapping check), then press Retry.")),
+            (errors.UnknownVatCode, self.env._("Octopus does not know a VAT code of this booking: fix the tax "
+                                               "mapping, then press Retry.")),
+            (errors.UnknownRelation, self.env._("Octopus does not know the customer or supplier: press Retry to look "
+                                                "it up again.")),
+            (errors.InvalidAmounts, self.env._("Octopus refused the amounts: check the lines' taxes, then press "
+                                               "Retry.")),
+            (errors.BookingRefused, self.env._("Fix the invoice or the mapping, then press Retry.")),
+        ]
+        fix = next((text for cls, text in fixes if isinstance(exc, cls)), "")
+        if fix:
+            return self.env._("Octopus refused the booking: %(detail)s. %(fix)s", detail=str(exc).rstrip(". "), fix=fix)
+        return self.company_id.octopus_dossier_id.connection_id._error_message(exc)

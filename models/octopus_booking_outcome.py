@@ -29,7 +29,8 @@ class OctopusBooking(models.Model):
     _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
 
     def _apply_outcome(self, outcome, attempt):
-        """State (through the transition table), numbers, attempt row, chatter note, dossier pause."""
+        """State (through the transition table), numbers, attempt row, chatter note, dossier pause;
+        the parking of the company's queue follows in its own transaction (_park_queue)."""
         self.ensure_one()
         vals = {"state": outcome.state, **outcome.values}
         if outcome.message:
@@ -53,12 +54,17 @@ class OctopusBooking(models.Model):
             dossier._octopus_push_resumed()
         if outcome.wake_at:
             self._trigger_push(at=outcome.wake_at)
-        if outcome.park:
-            try:
-                with self.env.cr.savepoint():
-                    self._lock_due_of_company()._park(dossier)
-            except CONCURRENCY_ERRORS:
-                _logger.info("Octopus queue of dossier %s parked by its own turns (concurrent update).", dossier.id)
+
+    def _park_queue(self):
+        """After an outcome with `park`: the company's other due bookings wait with this one. Run in a
+        transaction of its own (the loop commits before), so rows other workers committed meanwhile
+        are in its snapshot; those it still clashes with are parked at their own turn."""
+        dossier = self.company_id.octopus_dossier_id
+        try:
+            with self.env.cr.savepoint():
+                self._lock_due_of_company()._park(dossier)
+        except CONCURRENCY_ERRORS:
+            _logger.info("Octopus queue of dossier %s parked by its own turns (concurrent update).", dossier.id)
 
     def _queue_follow_ups(self):
         """An invoice booked in Octopus: its payment booking follows when its journal books payments."""

@@ -136,6 +136,10 @@ class OctopusBooking(models.Model):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                     if outcome.relock and not self._lock_due([("id", "=", self.id), ("state", "=", "sending")]):
                         return "busy"
+                if outcome.park:
+                    self._park_queue()
+                    if with_commit:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
         except NotSent as exc:
             if not with_commit:
                 raise exc.__cause__ from exc

@@ -267,7 +267,7 @@ def main():
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the Odoo servers on the way out
     registry = bootstrap(args.conf, args.db)
-    from odoo.addons.account_octopus.tests.campaign import world  # noqa: PLC0415
+    from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
     from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
     work = os.environ.get("BENCH_WORK") or os.path.dirname(os.path.abspath(args.conf))
     results = {mode: run_mode(registry, world, SandboxServer, args.conf, args.db, mode, args, work)

@@ -110,10 +110,20 @@ class OctopusDossier(models.Model):
     # -- buttons -------------------------------------------------------------------------------
 
     def action_sync_bookyears(self):
+        """Button: synchronise, then say what was read in a notification that stays."""
+        self.ensure_one()
+        dossier = self.with_company(self.company_id)  # any company the user may access, active or not
+        message, warnings = dossier._synchronise()
+        return self.connection_id._notify(
+            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name), message,
+            "warning" if warnings else "success", {"type": "ir.actions.client", "tag": "soft_reload"},
+            sticky=True)
+
+    def _synchronise(self):
         """Read bookyears, journals, accounts and VAT codes, then write them in one go.
 
         Everything is fetched before anything is written, so an Octopus error leaves the copies
-        as they were.
+        as they were. Returns (what was read, warnings), also kept as a note in the chatter.
         """
         self.ensure_one()
         self.check_access("write")
@@ -126,16 +136,13 @@ class OctopusDossier(models.Model):
                 dossier=self.display_name, reason=self.connection_id._error_message(exc))) from exc
         with self.env.cr.savepoint():
             self._write_master_data(data)
-        bookyears = len(data["bookyears"])
         message = self.env._(
-            "%(count)s bookyears, %(journals)s journals, %(accounts)s accounts and %(vat_codes)s VAT codes "
-            "synchronised.", count=bookyears, journals=len(self.journal_ids),
+            "%(count)s bookyears, %(journals)s journals, %(accounts)s accounts, %(vat_codes)s VAT codes read.",
+            count=len(data["bookyears"]), journals=len(self.journal_ids),
             accounts=len(self.account_ids), vat_codes=len(self.vat_code_ids))
-        if warnings:
-            message = " ".join([message, *warnings])
-        return self.connection_id._notify(
-            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name), message,
-            "warning" if warnings else "success", {"type": "ir.actions.client", "tag": "soft_reload"})
+        message = " ".join([message, *warnings])
+        self.message_post(body=message, subtype_xmlid="mail.mt_note")
+        return message, warnings
 
     def _fetch_master_data(self):
         """All remote data of a synchronisation, and warnings for parts skipped by a daily limit.
@@ -196,7 +203,7 @@ class OctopusDossier(models.Model):
 
     def action_check_mapping(self):
         self.ensure_one()
-        problems = self._mapping_problems()
+        problems = self.with_company(self.company_id)._mapping_problems()
         title = self.env._("Octopus mapping of %(company)s", company=self.company_id.name)
         if not problems:
             return self.connection_id._notify(title, self.env._(

@@ -22,4 +22,5 @@ from . import account_move_octopus_outcome
 from . import account_move_octopus_push
 from . import account_move_octopus_data
 from . import octopus_dossier_push
+from . import octopus_dossier_portfolio
 from . import ir_cron

@@ -1,0 +1,64 @@
+from odoo.tests import tagged
+
+from .common import DEMO_DOSSIER_ID
+from .push_common import PushCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortfolio(PushCommon):
+    """The syndic's morning screen: one row per linked company, with what needs attention."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.zonneveld = cls.setup_other_company(name="VME Residentie Zonneveld", vat="BE0403019261")["company"]
+        cls.zonneveld.action_octopus_link_dossier()
+
+    def _portfolio(self):
+        action = self.env["octopus.dossier"].with_context(allowed_company_ids=[self.company.id]).action_open_portfolio()
+        return self.env["octopus.dossier"].with_context(**action["context"]).search([])
+
+    def test_counts_per_company(self):
+        unmapped = self.sale_journal.copy({"name": "Other sales", "code": "OSAL", "octopus_journal_id": False,
+                                           "default_account_id": self.sale_journal.default_account_id.id})
+        self._move(journal=unmapped)
+        self._push()  # failed: the journal has no Octopus journal
+        self.sandbox.state.inject_fault("5xx", path="/buysellbookings")
+        self._move()
+        self._push()  # uncertain: the reply was lost
+        self.sandbox.state.lock(DEMO_DOSSIER_ID)
+        self._move(), self._move(), self._move()
+        self._push()  # waiting: the journal is open in Octopus
+        self._move(), self._move()  # to send: posted since
+
+        rows = self._portfolio()
+
+        self.assertEqual(rows.company_id, self.company | self.zonneveld,
+                         "both companies, though only Demo BV is active in the company switcher")
+        demo = rows.filtered(lambda row: row.company_id == self.company)
+        zonneveld = rows - demo
+        self.assertEqual((demo.count_to_send, demo.count_waiting, demo.count_uncertain, demo.count_failed),
+                         (2, 3, 1, 1))
+        self.assertEqual((zonneveld.count_to_send, zonneveld.count_waiting, zonneveld.count_uncertain,
+                          zonneveld.count_failed), (0, 0, 0, 0))
+        self.assertIn("Journal open in Octopus", demo.lock_notice)
+        self.assertFalse(zonneveld.lock_notice)
+        self.assertIn("POST /buysellbookings", demo.calls_today)
+        self.assertIn("/400", demo.calls_today)
+        self.assertFalse(zonneveld.calls_today)
+        self.assertFalse(zonneveld.last_sync_date)
+
+        # the filters of the screen
+        self.assertEqual(rows.search([("id", "in", rows.ids), ("count_failed", ">", 0)]), demo)
+        self.assertEqual(rows.search([("id", "in", rows.ids), ("count_failed", "=", 0)]), zonneveld)
+        self.assertEqual(rows.search([("id", "in", rows.ids), ("lock_notice", "!=", False)]), demo)
+        self.assertEqual(rows.search([("id", "in", rows.ids), ("last_sync_date", "=", False)]), zonneveld)
+
+    def test_near_a_daily_limit(self):
+        for _call in range(2):
+            self.env["octopus.call.counter"]._count_call(self.connection.id, "GET /accounts", DEMO_DOSSIER_ID)
+        rows = self._portfolio()
+        demo = rows.filtered(lambda row: row.company_id == self.company)
+        self.assertEqual(demo.calls_peak, 100)
+        self.assertIn("GET /accounts 2/2", demo.calls_today)
+        self.assertEqual(rows.search([("id", "in", rows.ids), ("calls_peak", ">=", 80)]), demo)

@@ -31,6 +31,7 @@
         "views/octopus_push_menus.xml",
         "views/octopus_dossier_push_views.xml",
         "views/octopus_portfolio_views.xml",
+        "views/octopus_dossier_mapping_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -71,10 +71,10 @@ class OctopusDossier(models.Model):
 
     def _compute_mapping_report(self):
         for dossier in self:
-            problems = dossier._mapping_problems()
+            problems = dossier._mapping_problem_items()
             dossier.mapping_ok = not problems
             if problems:
-                items = "".join(f"<li>{html_escape(problem)}</li>" for problem in problems)
+                items = "".join(f"<li>{dossier._problem_html(record, problem)}</li>" for record, problem in problems)
                 dossier.mapping_report = f"<ul>{items}</ul>"
             else:
                 dossier.mapping_report = "<p>%s</p>" % html_escape(
@@ -230,31 +230,36 @@ class OctopusDossier(models.Model):
 
     def _mapping_problems(self):
         """Translated sentences, one per missing or wrong mapping, so nothing surfaces at push time."""
+        return [problem for _record, problem in self._mapping_problem_items()]
+
+    def _mapping_problem_items(self):
+        """(record to fix, sentence) per missing or wrong mapping; the record may be empty."""
         self.ensure_one()
         if not self.bookyear_ids:
-            return [self.env._("The bookyears are not synchronised yet: press 'Synchronise bookyears'.")]
+            return [(self, self.env._("The bookyears are not synchronised yet: press 'Synchronise bookyears'."))]
         problems = []
         company = self.company_id
         journals = self.env["account.journal"].with_company(company).search([
             ("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))])
         for journal in journals:
-            problems += journal._octopus_mapping_problems(self)
+            problems += [(journal, problem) for problem in journal._octopus_mapping_problems(self)]
         accounts = journals.default_account_id
         for account in accounts.with_company(company):
             if not account._octopus_account_number(self):
                 journal = journals.filtered(lambda j, a=account: j.default_account_id == a)[:1]
                 if not journal.octopus_default_account_id:
-                    problems.append(self.env._("Account %(account)s (used by journal %(journal)s) has no Octopus "
-                                      "account: set its Octopus account or the journal's default one.",
-                                      account=account.display_name, journal=journal.name))
-        problems += self.env["account.account"]._octopus_override_problems(self)
+                    problems.append((account, self.env._(
+                        "Account %(account)s (used by journal %(journal)s) has no Octopus account: set its Octopus "
+                        "account or the journal's default one.", account=account.display_name, journal=journal.name)))
+        problems += [(self.env["account.account"], problem)
+                     for problem in self.env["account.account"]._octopus_override_problems(self)]
         taxes = self.env["account.tax"].search([
             ("company_id", "=", company.id), ("type_tax_use", "in", ("sale", "purchase")),
             ("amount_type", "!=", "group")])
         for tax in taxes:
-            problems += tax._octopus_mapping_problems(self)
+            problems += [(tax, problem) for problem in tax._octopus_mapping_problems(self)]
         payment_banks = journals.octopus_payment_journal_id.bank_account_id
         for bank in payment_banks.filtered(lambda b: not b.octopus_journal_id):
-            problems.append(self.env._("Bank account %(bank)s receives Octopus payments but has no Octopus "
-                              "financial journal.", bank=bank.display_name))
+            problems.append((bank, self.env._("Bank account %(bank)s receives Octopus payments but has no Octopus "
+                                              "financial journal.", bank=bank.display_name)))
         return problems

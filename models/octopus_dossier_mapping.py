@@ -17,7 +17,7 @@ class OctopusDossier(models.Model):
     """The dossier's mapping tab: the company's sales, purchase and bank journals with their Octopus
     counterparts, editable in place, with suggestions and links from the mapping check to the records."""
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     mapping_journal_ids = fields.One2many(
         "account.journal", "octopus_dossier_id", string="Journals to map",

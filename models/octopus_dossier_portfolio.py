@@ -18,7 +18,7 @@ class OctopusDossier(models.Model):
     those of the moment, and the filters search them the same way.
     """
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     count_to_send = fields.Integer(string="To send", compute="_compute_invoice_counts",
                                    search="_search_count_to_send")
@@ -107,8 +107,8 @@ class OctopusDossier(models.Model):
         calls = self._calls_by_dossier()
         keys = [key for key, used in calls.items()
                 if any(100 * count // DAILY_LIMITS[op] >= value + (operator == ">") for op, count in used.items())]
-        dossiers = self.search([]).filtered(lambda d: (d.connection_id.id, d.octopus_key) in keys)
-        return [("id", "in", dossiers.ids)]
+        dossiers = self.search([("octopus_key", "in", [key for _connection, key in keys])])
+        return [("id", "in", dossiers.filtered(lambda d: (d.connection_id.id, d.octopus_key) in keys).ids)]
 
     def _compute_lock_notice(self):
         now = fields.Datetime.now()
@@ -132,8 +132,13 @@ class OctopusDossier(models.Model):
 
     @api.model
     def action_open_portfolio(self):
-        """Every linked company the user may access on one screen, whichever companies are active."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("account_octopus.action_octopus_portfolio")
-        # the user's own companies, as ticking them all in the company switcher would allow
-        action["context"] = {"allowed_company_ids": (self.env.company | self.env.user.company_ids).ids}
-        return action
+        """Every linked company the user may access on one screen.
+
+        The web client's company switcher decides which companies a screen shows (record rules on
+        the allowed companies); the menu opens the portfolio with all the user's companies ticked in
+        it, the current one first, as the user would by ticking them one by one.
+        """
+        companies = self.env.company | self.env.user.company_ids
+        cids = "-".join(str(company_id) for company_id in companies.ids)
+        return {"type": "ir.actions.act_url", "target": "self",
+                "url": f"/odoo/action-account_octopus.action_octopus_portfolio?cids={cids}"}

@@ -26,7 +26,7 @@ class OctopusDossier(models.Model):
     daily call limits still allow it, tomorrow (UTC, like the call counters) for the others.
     """
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     first_sync_pending = fields.Boolean(
         string="Waiting for its first synchronisation", readonly=True, copy=False,

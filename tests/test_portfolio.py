@@ -15,8 +15,11 @@ class TestPortfolio(PushCommon):
         cls.zonneveld.action_octopus_link_dossier()
 
     def _portfolio(self):
+        """The rows the menu shows: it opens the portfolio with every company of the user ticked."""
         action = self.env["octopus.dossier"].with_context(allowed_company_ids=[self.company.id]).action_open_portfolio()
-        return self.env["octopus.dossier"].with_context(**action["context"]).search([])
+        cids = [int(cid) for cid in action["url"].split("cids=")[1].split("-")]
+        self.assertEqual(cids[0], self.company.id, "the current company stays the current one")
+        return self.env["octopus.dossier"].with_context(allowed_company_ids=cids).search([])
 
     def test_counts_per_company(self):
         unmapped = self.sale_journal.copy({"name": "Other sales", "code": "OSAL", "octopus_journal_id": False,

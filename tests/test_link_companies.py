@@ -44,6 +44,8 @@ class TestLinkCompanies(OctopusCommon):
         dossier = self.zonneveld.octopus_dossier_id
         self.assertEqual(dossier.octopus_key, 1002)
         self.assertIn("is now linked", dossier.message_ids[:1].body)
+        [form] = web_client.web_read({"octopus_dossier_id": {"fields": {"display_name": {}}}})
+        self.assertEqual(form["octopus_dossier_id"]["id"], dossier.id, "the company form shows its dossier")
 
         action = web_client.action_octopus_sync_bookyears()
 

@@ -95,3 +95,17 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.assertEqual(booking["booking"]["reference"], invoice.name)
         self.assertEqual(booking["booking"]["amount"], 121.0)
         self.assertTrue(invoice.octopus_number.endswith(f"/V1/{booking['documentSequenceNr']}"))
+
+    def test_link_companies_screen(self):
+        """Link companies: the demo company and an association found by VAT number, and a third one
+        created from its dossier, linked in one action from the connection."""
+        association = self.setup_other_company(name="Tour association 1002", vat="BE0403019261")["company"]
+
+        self._tour("/odoo/action-account_octopus.action_octopus_connection", "account_octopus_tour_link_companies")
+
+        self.assertEqual(self.company.octopus_dossier_id.octopus_key, DEMO_DOSSIER_ID)
+        self.assertEqual(association.octopus_dossier_id.octopus_key, 1002)
+        created = self.env["res.company"].search([("vat", "=", "BE0812345603")])
+        self.assertEqual(created.name, "ACP Les Jardins de la Meuse")
+        self.assertEqual(created.octopus_dossier_id.octopus_key, 1005)
+        self.assertTrue((self.company | association | created).octopus_dossier_id.mapped("last_sync_date"))

@@ -66,7 +66,8 @@ class OctopusDossier(models.Model):
                              count=len(filled), journals=", ".join(filled.mapped("name"))) if filled else \
             self.env._("Every journal with a suggestion is already mapped.")
         return self.connection_id._notify(self.env._("Octopus mapping of %(company)s", company=self.company_id.name),
-                                          message, "success", {"type": "ir.actions.client", "tag": "soft_reload"})
+                                          message, "success", {"type": "ir.actions.client", "tag": "soft_reload"},
+                                          sticky=True)
 
     def action_copy_mapping(self):
         self.ensure_one()

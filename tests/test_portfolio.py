@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import DEMO_DOSSIER_ID
@@ -65,3 +66,19 @@ class TestPortfolio(PushCommon):
         self.assertEqual(demo.calls_peak, 100)
         self.assertIn("GET /accounts 2/2", demo.calls_today)
         self.assertEqual(rows.search([("id", "in", rows.ids), ("calls_peak", ">=", 80)]), demo)
+
+    def test_an_invoicing_user_sees_the_companies_they_work_in(self):
+        clerk = self.env["res.users"].create({
+            "name": "Zonneveld clerk", "login": "zonneveld_clerk", "company_id": self.zonneveld.id,
+            "company_ids": [(6, 0, self.zonneveld.ids)],
+            "groups_id": [(6, 0, [self.env.ref("account.group_account_invoice").id])]})
+        self._move()
+        self.zonneveld.octopus_dossier_id.action_sync_bookyears()
+        action = self.env["octopus.dossier"].with_user(clerk).action_open_portfolio()
+        self.assertTrue(action["url"].endswith(f"cids={self.zonneveld.id}"))
+        rows = self.env["octopus.dossier"].with_user(clerk).with_context(allowed_company_ids=self.zonneveld.ids).search([])
+        self.assertEqual(rows.company_id, self.zonneveld, "Demo BV's invoices are none of the clerk's business")
+        self.assertEqual(rows.count_to_send, 0)
+        self.assertTrue(rows.calls_today, "today's calls are shown without the manager's rights")
+        with self.assertRaises(AccessError):
+            self.connection.with_user(clerk).action_link_companies()

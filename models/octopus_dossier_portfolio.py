@@ -130,6 +130,13 @@ class OctopusDossier(models.Model):
 
     # -- the screen ----------------------------------------------------------------------------
 
+    def action_open_octopus_moves(self):
+        """The company's invoices that are not sent yet, from its row of the portfolio."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "account.move", "view_mode": "list,form",
+                "name": self.env._("Octopus: invoices of %(company)s not sent yet", company=self.company_id.name),
+                "domain": [("company_id", "=", self.company_id.id), ("octopus_state", "in", list(COUNTED_STATES))]}
+
     @api.model
     def action_open_portfolio(self):
         """Every linked company the user may access on one screen.

@@ -105,3 +105,4 @@ class TestMappingTab(OctopusCommon):
         self.assertIn("VME Parkzicht: 1 journals, 1 accounts, 1 VAT codes.", message)
         self.assertFalse(self.parkzicht["default_journal_sale"].octopus_journal_id, "V2: Parkzicht has none")
         self.assertIn("Not copied: journal", message)
+        self.assertIn("Mapping copied from Demo BV (1001)", targets[1].message_ids[:1].body)

@@ -52,6 +52,9 @@ class TestPortfolio(PushCommon):
         self.assertFalse(zonneveld.calls_today)
         self.assertFalse(zonneveld.last_sync_date)
 
+        moves = self.env["account.move"].search(demo.action_open_octopus_moves()["domain"])
+        self.assertEqual(len(moves), 7, "the row opens the invoices it counts")
+
         # the filters of the screen
         self.assertEqual(rows.search([("id", "in", rows.ids), ("count_failed", ">", 0)]), demo)
         self.assertEqual(rows.search([("id", "in", rows.ids), ("count_failed", "=", 0)]), zonneveld)

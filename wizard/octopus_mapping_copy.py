@@ -30,6 +30,9 @@ class OctopusMappingCopy(models.TransientModel):
                               company=target.company_id.name, **copied)
             if skipped:
                 line = " ".join([line, self.env._("Not copied: %(what)s.", what="; ".join(skipped))])
+            target.message_post(body=self.env._("Mapping copied from %(dossier)s. %(what)s",
+                                                dossier=source.display_name, what=line),
+                                subtype_xmlid="mail.mt_note")
             lines.append(line)
         return source.connection_id._notify(
             self.env._("Mapping of %(company)s copied", company=source.company_id.name), "\n".join(lines),

@@ -17,22 +17,27 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
+/** Open the sandbox connection from the list and sign in (the first steps of two tours). */
+const signInSteps = () => [
+    {
+        content: "Open the sandbox connection",
+        trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
+        run: "click",
+    },
+    {
+        content: "Sign in to Octopus",
+        trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
+        run: "click",
+    },
+    {
+        content: "The sign-in worked: the statusbar says so",
+        trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
+    },
+];
+
 tours.add("account_octopus_tour_link", {
     steps: () => [
-        {
-            content: "Open the sandbox connection",
-            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
-            run: "click",
-        },
-        {
-            content: "Sign in to Octopus",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
-            run: "click",
-        },
-        {
-            content: "The sign-in worked: the statusbar says so",
-            trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
-        },
+        ...signInSteps(),
         {
             content: "Link the company with its Octopus dossier (found by VAT number)",
             trigger: ".o_form_view .o_form_statusbar button[name=action_link_company]",
@@ -175,20 +180,7 @@ tours.add("account_octopus_tour_invoice", {
 // Link companies: every dossier of the login next to its company, linked in one go (tests/test_tour.py).
 tours.add("account_octopus_tour_link_companies", {
     steps: () => [
-        {
-            content: "Open the sandbox connection",
-            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
-            run: "click",
-        },
-        {
-            content: "Sign in to Octopus",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
-            run: "click",
-        },
-        {
-            content: "The sign-in worked",
-            trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
-        },
+        ...signInSteps(),
         {
             content: "Open Link companies",
             trigger: ".o_form_view .o_form_statusbar button[name=action_link_companies]",

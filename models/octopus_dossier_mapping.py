@@ -79,8 +79,9 @@ class OctopusDossier(models.Model):
         """A line of the mapping check, linked to the record to fix when there is one."""
         if not record or record == self:
             return escape(problem)
+        # a new tab loads the record with the dossier's company allowed (cids); the dossier stays open
         url = f"/odoo/m-{record._name}/{record.id}?cids={'-'.join(map(str, (self.company_id | self.env.companies).ids))}"
-        return Markup('<a href="%s">%s</a>') % (url, problem)
+        return Markup('<a href="%s" target="_blank" rel="noopener">%s</a>') % (url, problem)
 
     def _sync_batch(self):
         """Dossiers linked in bulk get their suggested journals at once: forty associations are mapped

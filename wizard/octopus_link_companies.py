@@ -60,7 +60,7 @@ class OctopusLinkCompanies(models.TransientModel):
             company = holder or by_vat.get(vat_key) or self.env["res.company"]
             if holder:
                 decision = "linked"
-            elif company and not company.octopus_dossier_ids:
+            elif company and not company.octopus_dossier_id:
                 decision = "link"
             else:
                 decision = "skip"
@@ -137,7 +137,10 @@ class OctopusLinkCompaniesLine(models.TransientModel):
             if line.decision == "create" and line.company_id:
                 raise ValidationError(self.env._("Dossier %(dossier)s already has its company %(company)s: choose "
                                            "'Link'.", dossier=line.name, company=line.company_id.name))
-            if line.decision == "link" and line.company_id.octopus_dossier_ids:
+            if line.decision == "linked" and not line.holder:
+                raise ValidationError(self.env._("Dossier %(dossier)s is not linked yet: choose 'Link', 'Create the "
+                                                 "company' or 'Skip'.", dossier=line.name))
+            if line.decision == "link" and line.company_id.octopus_dossier_id:
                 raise ValidationError(self.env._("%(company)s is already linked to an Octopus dossier.",
                                            company=line.company_id.name))
 

@@ -104,7 +104,7 @@ class OctopusLinkCompanies(models.TransientModel):
         lines += dossiers._first_sync_summary(done, failed, pending, at)
         return self.connection_id._notify(
             self.env._("Link companies"), "\n".join(lines), "warning" if failed else "success",
-            {"type": "ir.actions.client", "tag": "soft_reload"}, sticky=True)
+            {"type": "ir.actions.act_window_close"}, sticky=True)
 
 
 class OctopusLinkCompaniesLine(models.TransientModel):

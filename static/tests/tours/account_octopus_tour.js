@@ -209,5 +209,13 @@ tours.add("account_octopus_tour_link_companies", {
             content: "The notification says what was linked and synchronised",
             trigger: ".o_notification .o_notification_bar.bg-success",
         },
+        {
+            content: "The screen is closed",
+            trigger: "body:not(:has(.modal-dialog))",
+        },
+        {
+            content: "Back on the connection, which holds the dossiers",
+            trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
+        },
     ],
 });

@@ -208,6 +208,8 @@ tours.add("account_octopus_tour_link_companies", {
         {
             content: "The notification says what was linked and synchronised",
             trigger: ".o_notification .o_notification_bar.bg-success",
+            // a company created with its chart of accounts and three synchronisations: seconds, more on a busy machine
+            timeout: 60000,
         },
         {
             content: "The screen is closed",

@@ -1,6 +1,8 @@
 from . import octopus_connection
 from . import octopus_call_counter
 from . import octopus_dossier
+from . import octopus_dossier_sync
+from . import octopus_dossier_mapping
 from . import octopus_bookyear
 from . import octopus_bookyear_period
 from . import octopus_journal
@@ -23,3 +25,4 @@ from . import account_tax
 from . import res_partner_bank
 from . import account_move
 from . import octopus_dossier_push
+from . import octopus_dossier_portfolio

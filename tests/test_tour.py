@@ -95,3 +95,19 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.assertEqual(booking["booking"]["reference"], invoice.name)
         self.assertEqual(booking["booking"]["amount"], 121.0)
         self.assertTrue(invoice.octopus_number.endswith(f"/V1/{booking['documentSequenceNr']}"))
+
+    def test_link_companies_screen(self):
+        """Link companies: the demo company and an association found by VAT number, and a third one
+        created from its dossier, linked in one action from the connection."""
+        association = self.setup_other_company(name="Tour association 1002", vat="BE0403019261")["company"]
+
+        self._tour("/odoo/action-account_octopus.action_octopus_connection", "account_octopus_tour_link_companies")
+
+        # sudo: what the browser did, read whatever this test's environment still caches of the user's
+        # companies (the browser's request gave the user the created company)
+        created = self.env["res.company"].sudo().search([("vat", "=", "BE0812345603")])
+        self.assertEqual(created.name, "ACP Les Jardins de la Meuse")
+        self.assertIn(self.env.user, created.user_ids)
+        dossiers = (self.company | association | created).sudo().octopus_dossier_ids
+        self.assertEqual(sorted(dossiers.mapped("octopus_key")), [DEMO_DOSSIER_ID, 1002, 1005])
+        self.assertTrue(all(dossiers.mapped("last_sync_date")), "synchronised in the same action")

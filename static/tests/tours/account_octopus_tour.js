@@ -17,22 +17,27 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
+/** Open the sandbox connection from the list and sign in (the first steps of two tours). */
+const signInSteps = () => [
+    {
+        content: "Open the sandbox connection",
+        trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
+        run: "click",
+    },
+    {
+        content: "Sign in to Octopus",
+        trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
+        run: "click",
+    },
+    {
+        content: "The sign-in worked: the statusbar says so",
+        trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
+    },
+];
+
 tours.add("account_octopus_tour_link", {
     steps: () => [
-        {
-            content: "Open the sandbox connection",
-            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
-            run: "click",
-        },
-        {
-            content: "Sign in to Octopus",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
-            run: "click",
-        },
-        {
-            content: "The sign-in worked: the statusbar says so",
-            trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
-        },
+        ...signInSteps(),
         {
             content: "Link the company with its Octopus dossier (found by VAT number)",
             trigger: ".o_form_view .o_form_statusbar button[name=action_link_company]",
@@ -168,6 +173,51 @@ tours.add("account_octopus_tour_invoice", {
         {
             content: "The chatter tells the Octopus number too",
             trigger: ".o-mail-Chatter .o-mail-Message-body:contains(/V1/)",
+        },
+    ],
+});
+
+// Link companies: every dossier of the login next to its company, linked in one go (tests/test_tour.py).
+tours.add("account_octopus_tour_link_companies", {
+    steps: () => [
+        ...signInSteps(),
+        {
+            content: "Open Link companies",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_link_companies]",
+            run: "click",
+        },
+        {
+            content: "Each dossier is listed next to the company with its VAT number",
+            trigger: ".modal .o_data_row:contains(Tour association 1002) td[name=company_id]:contains(Tour association 1002)",
+        },
+        {
+            content: "A dossier without a company: create it from the dossier",
+            trigger: ".modal .o_data_row:contains(ACP Les Jardins de la Meuse) td[name=decision]",
+            run: "click",
+        },
+        {
+            content: "Choose 'Create the company'",
+            trigger: ".modal .o_data_row.o_selected_row td[name=decision] select",
+            run: `select "create"`,
+        },
+        {
+            content: "Link the chosen rows in one go",
+            trigger: ".modal footer button[name=action_link]",
+            run: "click",
+        },
+        {
+            content: "The notification says what was linked and synchronised",
+            trigger: ".o_notification .o_notification_bar.bg-success",
+            // a company created with its chart of accounts and three synchronisations: seconds, more on a busy machine
+            timeout: 60000,
+        },
+        {
+            content: "The screen is closed",
+            trigger: "body:not(:has(.modal-dialog))",
+        },
+        {
+            content: "Back on the connection, which holds the dossiers",
+            trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
         },
     ],
 });

@@ -24,9 +24,11 @@ def belgian_address(name, vat, street, zip_code, city):
 def make_company(name, vat, street, zip_code, city, iban):
     company = env["res.company"].search([("vat", "=", vat)], limit=1)
     if not company:
-        # The first demo company is Odoo's own main company, renamed: no stray "My Company" is left.
-        main = env.ref("base.main_company")
-        company = main if not main.vat else env["res.company"].create({"name": name})
+        company = (
+            env.ref("base.main_company")
+            if not env["res.company"].search_count([("chart_template", "!=", False)])
+            else env["res.company"].create({"name": name})
+        )
     company.write(dict(belgian_address(name, vat, street, zip_code, city), currency_id=env.ref("base.EUR").id))
     if not company.chart_template:
         env["account.chart.template"].try_loading("be_comp", company, install_demo=False)

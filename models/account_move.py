@@ -47,8 +47,9 @@ class AccountMove(models.Model):
     @api.depends("octopus_state")
     def _compute_show_reset_to_draft_button(self):
         """A move booked in Octopus shows only the Octopus manager's own reset (keeping the booking)."""
-        super()._compute_show_reset_to_draft_button()
+        res = super()._compute_show_reset_to_draft_button()
         self.filtered(lambda m: m.octopus_state == "sent").show_reset_to_draft_button = False
+        return res
 
     def _octopus_booking(self, kind):
         return self.octopus_booking_ids.filtered(lambda b: b.kind == kind)[:1]

@@ -47,8 +47,7 @@ class OctopusBooking(models.Model):
             if len(taxes) != 1:
                 problems.append(self.env._(
                     "Line %(line)s has %(count)s taxes: Octopus books one VAT code per line. Give the line exactly one "
-                    "tax (a 0%% tax if none applies); on a confirmed invoice: reset it to draft, fix the line and "
-                    "confirm it again, it is sent by itself.", line=label, count=len(taxes)))
+                    "tax (a 0%% tax if none applies).", line=label, count=len(taxes)))
                 continue
             problems += taxes._octopus_mapping_problems(dossier, refund=refund)
         problems += move.commercial_partner_id._octopus_problems()

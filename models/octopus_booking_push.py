@@ -210,7 +210,10 @@ class OctopusBooking(models.Model):
         except CONCURRENCY_ERRORS:
             raise
         except CheckFailed as exc:
-            yield self._failed(" ".join([*exc.problems, self.env._("Then press Retry.")]), attempt)
+            # The fix is often in the invoice itself (a tax, a date): draft, fix, confirm sends it again.
+            yield self._failed(" ".join([*exc.problems, self.env._(
+                "Then press Retry; to change the invoice itself: reset it to draft, fix it and confirm it again, it "
+                "is sent by itself.")]), attempt)
             return
         except OCTOPUS_FAILURES as exc:
             yield self._refused(exc, attempt)

@@ -42,9 +42,8 @@ class OctopusDossier(models.Model):
                 "to open that bookyear in Octopus), then press Retry.", date=date, dossier=self.display_name)]
         if period.bookyear_id.closed:
             return [self.env._(
-                "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it, then press Retry; or reset "
-                "the invoice to draft, change its date and confirm it again: it is sent by itself.",
-                year=period.bookyear_id.name)]
+                "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it, or give the invoice a date "
+                "in an open bookyear.", year=period.bookyear_id.name)]
         return []
 
     def _octopus_push_paused(self):

@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools.misc import format_datetime
 
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+
 from .common import DEMO_DOSSIER_ID
 from .push_common import PushCommon
 
@@ -13,7 +15,7 @@ POST_BOOKING = "POST /dossiers/{dossierId}/buysellbookings"
 
 
 @tagged("post_install", "-at_install")
-class TestScreens(PushCommon):
+class TestScreens(PushCommon, CronMixinCase):
 
     @classmethod
     def setUpClass(cls):
@@ -90,3 +92,11 @@ class TestScreens(PushCommon):
         self._push()
         self.assertEqual(invoice.octopus_state, "sent")
         self.assertFalse(invoice.show_reset_to_draft_button, "only the Octopus manager's reset shows")
+
+    def test_tax_vat_code_is_a_choice_among_the_dossier_codes(self):
+        code = self.dossier.vat_code_ids.filtered(lambda c: c.vat_type == "2")[-1:]
+        self.assertTrue(code)
+        self.tax_sale_21.octopus_vat_code_id = code
+        self.assertEqual(self.tax_sale_21.octopus_vat_code, code.code, "the push reads the chosen code")
+        self.tax_sale_21.invalidate_recordset()
+        self.assertEqual(self.tax_sale_21.octopus_vat_code_id, code)

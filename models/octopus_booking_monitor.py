@@ -21,6 +21,12 @@ class OctopusBooking(models.Model):
     amount_total = fields.Monetary(related="move_id.amount_total_signed", currency_field="company_currency_id",
                                    string="Total")
     company_currency_id = fields.Many2one(related="move_id.company_currency_id")
+    # One line per booking in the monitor (a text column would wrap); the whole text shows on hover.
+    last_message = fields.Char(compute="_compute_last_message")
+
+    def _compute_last_message(self):
+        for booking in self:
+            booking.last_message = booking.message
 
     def action_octopus_send(self):
         """Send now / Retry from the monitor: back to the queue, due now, and the job woken up."""

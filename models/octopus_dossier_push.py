@@ -3,7 +3,6 @@ from datetime import datetime, time, timedelta
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.tools.misc import format_datetime
 
 from .octopus_booking import MANAGER_GROUP
 
@@ -94,8 +93,11 @@ class OctopusDossier(models.Model):
             "tries at once.", company=self.company_id.name, dossier=self.display_name, when=self._octopus_time(until))
 
     def _octopus_time(self, value):
-        """A date and time as the readers see it: their time zone (see _octopus_audience), short format."""
-        return format_datetime(self.env, value, tz=self.env.context.get("tz") or False, dt_format="short")
+        """A date and time as the readers see it next to it in Odoo's lists (their language's date and
+        short time format) in their time zone (see _octopus_audience)."""
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        local = fields.Datetime.context_timestamp(self, value)  # the context's tz, else the user's
+        return local.strftime(f"{lang.date_format} {lang.short_time_format}")
 
     def _octopus_audience(self):
         """Language and time zone for what the background job writes for this company: those of its

@@ -1,12 +1,15 @@
 """The everyday screens (issue 20): the lock notice inside Odoo, background messages in the
 company's language, the dossier's record of syncs and checks, and the Octopus monitor's Send now."""
 import ast
+import json
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-from odoo.tools.misc import format_datetime
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
 from .common import DEMO_DOSSIER_ID
 from .push_common import PushCommon
@@ -44,8 +47,8 @@ class TestScreens(PushCommon, CronMixinCase):
         booking = self._booking(invoice)
         self.assertEqual(booking.state, "waiting")
         self.assertIn("door een andere gebruiker", booking.message, "written in Dutch by the background job")
-        local = format_datetime(self.env, booking.next_try, tz="Europe/Brussels", dt_format="short",
-                                lang_code="nl_BE")
+        brussels = booking.next_try.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Europe/Brussels"))
+        local = brussels.strftime("%d-%m-%Y %H:%M")  # nl_BE dates, as Odoo shows them to the reader
         self.assertIn(local, booking.message, "the next try in the users' time zone")
         self.assertIn("door een andere gebruiker", str(self.dossier.activity_ids[:1].note))
 
@@ -100,3 +103,13 @@ class TestScreens(PushCommon, CronMixinCase):
         self.assertEqual(self.tax_sale_21.octopus_vat_code, code.code, "the push reads the chosen code")
         self.tax_sale_21.invalidate_recordset()
         self.assertEqual(self.tax_sale_21.octopus_vat_code_id, code)
+
+    def test_state_changes_are_announced_to_open_invoice_forms(self):
+        """What octopus_move_refresh.js listens to: the move ids on the invoicing users' channel."""
+        invoice = self._move()
+        self._push()
+        channel = json_dump(channel_with_db(self.env.cr.dbname, self.env.ref("account.group_account_invoice")))
+        pending = self.env.cr.precommit.data.get("bus.bus.values", [])  # written to bus.bus at commit
+        messages = [json.loads(n["message"]) for n in pending if n["channel"] == channel]
+        announced = [mid for m in messages if m["type"] == "account_octopus/move_state" for mid in m["payload"]["move_ids"]]
+        self.assertIn(invoice.id, announced)

@@ -22,7 +22,7 @@ class OctopusBooking(models.Model):
                                    string="Total")
     company_currency_id = fields.Many2one(related="move_id.company_currency_id")
     # One line per booking in the monitor (a text column would wrap); the whole text shows on hover.
-    last_message = fields.Char(compute="_compute_last_message")
+    last_message = fields.Char(string="Last message", compute="_compute_last_message")
 
     def _compute_last_message(self):
         for booking in self:

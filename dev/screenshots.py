@@ -22,6 +22,7 @@ PAGES = [
     ("5-invoices", "/odoo/action-account.action_move_out_invoice_type", None),
     ("6-invoice-sent", "/odoo/action-account.action_move_out_invoice_type", "first-record"),
     ("7-pushes", "/odoo/action-account_octopus.action_octopus_pushes", None),
+    ("9-monitor", "/odoo/action-account_octopus.action_octopus_monitor", None),
 ]
 
 

@@ -1,6 +1,7 @@
 import logging
 
 import requests
+from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.exceptions import UserError
@@ -20,7 +21,7 @@ class OctopusDossier(models.Model):
 
     _name = "octopus.dossier"
     _description = "Octopus dossier"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, readonly=True)
@@ -206,9 +207,19 @@ class OctopusDossier(models.Model):
         problems = self.with_company(self.company_id)._mapping_problems()
         title = self.env._("Octopus mapping of %(company)s", company=self.company_id.name)
         if not problems:
-            return self.connection_id._notify(title, self.env._(
-                "Every journal, account and tax Odoo sends has its Octopus counterpart."), "success")
+            message = self.env._("Every journal, account and tax Odoo sends has its Octopus counterpart.")
+            self._octopus_log(message)
+            return self.connection_id._notify(title, message, "success")
+        self._octopus_log(self.env._("Mapping check: %(count)s problem(s) found.", count=len(problems)), problems)
         return self.connection_id._notify(title, "\n".join(problems), "warning")
+
+    def _octopus_log(self, message, details=()):
+        """A note in the dossier's chatter: the toast goes, the history of syncs and checks stays."""
+        body = Markup("<p>%s</p>") % message
+        if details:
+            body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in details)
+        # sudo: the note is the addon's record of what was read or found
+        self.sudo()._message_log(body=body)
 
     def _open_list(self, model, name):
         return {"type": "ir.actions.act_window", "name": name, "res_model": model,

@@ -96,6 +96,19 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.assertEqual(booking["booking"]["amount"], 121.0)
         self.assertTrue(invoice.octopus_number.endswith(f"/V1/{booking['documentSequenceNr']}"))
 
+        # 4. The ticketing organiser's morning: the night's invoices met a journal open in Octopus.
+        self.env.user.notification_type = "email"
+        self.sandbox.state.lock(DEMO_DOSSIER_ID)
+        night = invoice.copy() | invoice.copy()
+        night.action_post()
+        self.env["octopus.booking"]._push_due(with_commit=False)
+        self.assertEqual(set(night.mapped("octopus_state")), {"waiting"})
+        self.sandbox.state.unlock(DEMO_DOSSIER_ID)
+        self._tour("/odoo/action-account_octopus.action_octopus_monitor", "account_octopus_tour_monitor")
+        self.assertEqual(set(night.octopus_booking_ids.mapped("state")), {"to_send"}, "queued by Send now")
+        self.env["octopus.booking"]._push_due(with_commit=False)  # the job the Send now woke up
+        self.assertEqual(set(night.mapped("octopus_state")), {"sent"})
+
     def test_link_companies_screen(self):
         """Link companies: the demo company and an association found by VAT number, and a third one
         created from its dossier, linked in one action from the connection."""

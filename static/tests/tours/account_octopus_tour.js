@@ -7,7 +7,10 @@
  *      "Synchronise bookyears";
  *   2. account_octopus_tour_journal: the sales journal's Octopus tab → Octopus journal V1;
  *   3. account_octopus_tour_invoice: a new customer invoice → Confirm → "Send to Octopus" → "Sent"
- *      with its Octopus number.
+ *      with its Octopus number;
+ *   4. account_octopus_tour_monitor: the ticketing organiser's morning after a lock in Octopus: the
+ *      lock's activity in Odoo's activity menu (their notification preference is e-mail), the
+ *      Octopus monitor counting the waiting invoices, all selected, "Send now / Retry", the toast.
  * Selectors go by field and button names (div[name=...], button[name=...]), never by labels that
  * translations or wording changes would break, except the record names the test itself creates.
  */
@@ -218,6 +221,51 @@ tours.add("account_octopus_tour_link_companies", {
         {
             content: "Back on the connection, which holds the dossiers",
             trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
+        },
+    ],
+});
+
+tours.add("account_octopus_tour_monitor", {
+    steps: () => [
+        {
+            content: "The lock notice is in Odoo's activity menu, although notifications go by e-mail",
+            trigger: ".o_menu_systray .o-mail-ActivityMenu-counter",
+        },
+        {
+            content: "Open the activity menu",
+            trigger: ".o_menu_systray i[aria-label=Activities]",
+            run: "click",
+        },
+        {
+            content: "The Octopus dossier has the lock's activity",
+            trigger: ".o-mail-ActivityMenu .o-mail-ActivityGroup:contains(Octopus dossier)",
+        },
+        {
+            content: "Close the activity menu",
+            trigger: ".o_menu_systray i[aria-label=Activities]",
+            run: "click",
+        },
+        {
+            content: "The monitor counts the waiting invoices per state",
+            trigger: ".o_search_panel .o_search_panel_label:contains(Waiting) .o_search_panel_counter:contains(2)",
+        },
+        {
+            content: "... and lists them with their reason",
+            trigger: ".o_list_view .o_data_row td[name=waiting_reason]:not(:empty)",
+        },
+        {
+            content: "Select them all",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Send now / Retry",
+            trigger: ".o_control_panel button[name=action_octopus_send]",
+            run: "click",
+        },
+        {
+            content: "The toast says they are queued",
+            trigger: ".o_notification:contains(queued)",
         },
     ],
 });

@@ -23,3 +23,6 @@ from . import account_tax
 from . import res_partner_bank
 from . import account_move
 from . import octopus_dossier_push
+from . import octopus_balancing
+from . import octopus_dossier_payments
+from . import account_move_settlement

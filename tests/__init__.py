@@ -18,3 +18,4 @@ from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
 from . import test_payment_status
+from . import test_payment_balancing

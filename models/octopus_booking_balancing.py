@@ -28,10 +28,11 @@ class OctopusBooking(models.Model):
     _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
 
     def _queue_follow_ups(self):
-        super()._queue_follow_ups()
+        result = super()._queue_follow_ups()
         move = self.move_id
         if self.kind == "payment" and not move._octopus_booking("balancing"):
             self.create({"move_id": move.id, "kind": "balancing", "next_try": fields.Datetime.now()})
+        return result
 
     def _steps(self, trigger, attempt, session):
         if self.kind != "balancing":

@@ -104,8 +104,10 @@ class OctopusBalancing(models.Model):
                   "debet_move_id": moves.get(pair[0], self.env["account.move"]).id,
                   "credit_move_id": moves.get(pair[1], self.env["account.move"]).id}
         if row:
-            row._undo_in_odoo()
+            undone = row._undo_in_odoo()
             row.write(values)
+            if not undone:  # the old payment stays: registering another one could double it
+                return row.debet_move_id | row.credit_move_id
         else:
             row = self.create({"dossier_id": dossier.id, "debet_key": pair[0], "credit_key": pair[1], **values})
         row._do_in_odoo()
@@ -115,9 +117,10 @@ class OctopusBalancing(models.Model):
         row = self._find(dossier, pair)
         if not row or row.state == "deleted":
             return self.env["account.move"]
-        row._undo_in_odoo()
-        row.write({"state": "deleted", "amount": 0.0,
-                   "note": self.env._("Deleted in Octopus; what Odoo did for it was undone.")})
+        undone = row._undo_in_odoo()
+        row.write({"state": "deleted", "amount": 0.0})
+        if undone:
+            row.note = self.env._("Deleted in Octopus; what Odoo did for it was undone.")
         moves = row.debet_move_id | row.credit_move_id
         for move in moves:
             move._message_log(body=self.env._("The balancing %(pair)s was deleted in Octopus.", pair=row._label()))
@@ -195,14 +198,23 @@ class OctopusBalancing(models.Model):
         return self.env._("Reconciled in Odoo.")
 
     def _undo_in_odoo(self):
-        """Undo the payment or reconciliation this balancing made in Odoo (nothing else)."""
+        """Undo the payment or reconciliation this balancing made in Odoo (nothing else). False,
+        with the reason on the balancing, when Odoo refuses (e.g. the payment's entry is locked)."""
         self.ensure_one()
         payment = self.payment_id
-        if payment and payment.state != "canceled":
-            payment.action_draft()
-            payment.action_cancel()
-            for move in self.debet_move_id | self.credit_move_id:
-                move._message_log(body=self.env._("Payment %(payment)s cancelled: its balancing changed in Octopus.",
-                                                  payment=payment.name))
-        self.partial_ids.exists().unlink()
+        try:
+            with self.env.cr.savepoint():
+                if payment and payment.state != "canceled":
+                    payment.action_draft()
+                    payment.action_cancel()
+                    for move in self.debet_move_id | self.credit_move_id:
+                        move._message_log(body=self.env._(
+                            "Payment %(payment)s cancelled: its balancing changed in Octopus.", payment=payment.name))
+                self.partial_ids.exists().unlink()
+        except Exception as exc:  # noqa: BLE001 (Odoo's refusal is reported, the read goes on)
+            _logger.warning("Octopus balancing %s: Odoo payment not undone (%s)", self.id, exc)
+            self.note = self.env._("Changed in Octopus, but Odoo could not undo its payment %(payment)s: "
+                                   "%(error)s. Cancel it by hand.", payment=payment.name, error=exc)
+            return False
         self.write({"payment_id": False, "partial_ids": [Command.clear()]})
+        return True

@@ -16,10 +16,7 @@ class TestPaymentBalancing(PaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.bank_journal.bank_account_id = cls.env["res.partner.bank"].create({
-            "acc_number": "BE71096123456769", "partner_id": cls.company.partner_id.id})
-        cls.bank_journal.bank_account_id.octopus_journal_id = cls.octopus_journals["F1"]
+        cls.bank_journal = cls._octopus_bank_journal()
         cls.sale_journal.octopus_payment_journal_id = cls.bank_journal
         cls.purchase_journal.octopus_payment_journal_id = cls.bank_journal
 

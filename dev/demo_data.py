@@ -195,4 +195,17 @@ for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two of 
         json={"bookyear": record["bookyearId"], "journal": "V1", "nr": record["documentSequenceNr"], "amount": amount},
     )
     print("paid in Octopus:", record["documentSequenceNr"], amount, answer.status_code)
+
+# Odoo reads the payments back (the scheduled job, once here): they are registered in a
+# "Paid in Octopus" bank journal of each company and the invoices show Paid / Partially paid.
+for company in (demo_bv, hoa):
+    company.octopus_payment_register_journal_id = env["account.journal"].search(
+        [("company_id", "=", company.id), ("code", "=", "OCTP")], limit=1
+    ) or env["account.journal"].create(
+        {"name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": company.id}
+    )
+env.cr.commit()
+env["octopus.dossier"]._cron_read_payments()
+env.cr.commit()
+print("payment status:", moves.mapped(lambda m: (m.name, m.octopus_settlement, m.payment_state)))
 print("DEMO DATA OK")

@@ -16,6 +16,7 @@ from . import octopus_booking_document
 from . import octopus_booking_outcome
 from . import octopus_booking_push
 from . import octopus_booking_monitor
+from . import octopus_booking_balancing
 from . import octopus_push_attempt
 from . import res_company
 from . import res_config_settings
@@ -27,3 +28,6 @@ from . import res_partner_bank
 from . import account_move
 from . import octopus_dossier_push
 from . import octopus_dossier_portfolio
+from . import octopus_balancing
+from . import octopus_dossier_payments
+from . import account_move_settlement

@@ -29,7 +29,7 @@ TRANSITIONS = {
 }
 # Still on their way to Octopus without a person: exactly the states that carry a next try.
 PENDING = ("to_send", "sending", "waiting", "uncertain")
-KINDS = [("invoice", "Invoice booking"), ("payment", "Payment booking")]
+KINDS = [("invoice", "Invoice booking"), ("payment", "Payment booking"), ("balancing", "Payment balanced with the invoice")]
 
 
 class OctopusBooking(models.Model):

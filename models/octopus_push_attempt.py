@@ -14,7 +14,8 @@ class OctopusPushAttempt(models.Model):
     move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Partner")
-    document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking")],
+    document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking"),
+                                 ("balancing", "Payment balanced with the invoice")],
                                 default="invoice", required=True, readonly=True)
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Send now")], required=True, readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)

@@ -18,6 +18,15 @@ class ResCompany(models.Model):
         help="When set, posting an invoice that cannot be booked in Octopus (missing mapping, "
              "closed bookyear...) is refused with the fix to make. When not set, the invoice posts "
              "and is marked failed with the same message.")
+    octopus_register_payments = fields.Boolean(
+        string="Register Octopus payments in Odoo", default=True,
+        help="When an invoice is balanced in Octopus (paid), register the payment in Odoo in the journal "
+             "below and reconcile it, so that Odoo's payment status, follow-ups and portal are right. "
+             "Without it Odoo only shows the Octopus payment status.")
+    octopus_payment_register_journal_id = fields.Many2one(
+        "account.journal", string="Journal for Octopus payments",
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', id)]",
+        help="For example a 'Paid in Octopus' bank journal. Without one, only the status is shown.")
 
     @api.depends("octopus_dossier_ids")
     def _compute_octopus_dossier_id(self):

@@ -21,3 +21,5 @@ from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
 from . import test_screens
+from . import test_payment_status
+from . import test_payment_balancing

@@ -39,6 +39,15 @@ class PushCommon(OctopusCommon):
         self.connection._forget_tokens()
 
     @classmethod
+    def _octopus_bank_journal(cls):
+        """The company's bank journal, its IBAN mapped to the Octopus financial journal F1."""
+        journal = cls.company_data["default_journal_bank"]
+        journal.bank_account_id = cls.env["res.partner.bank"].create({
+            "acc_number": "BE71096123456769", "partner_id": cls.company.partner_id.id})
+        journal.bank_account_id.octopus_journal_id = cls.octopus_journals["F1"]
+        return journal
+
+    @classmethod
     def _tax(cls, template_id):
         return cls.env.ref(f"account.{cls.company.id}_{template_id}")
 

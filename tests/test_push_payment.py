@@ -12,10 +12,7 @@ class TestPushPayment(PushCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.bank_journal.bank_account_id = cls.env["res.partner.bank"].create({
-            "acc_number": "BE71096123456769", "partner_id": cls.company.partner_id.id})
-        cls.bank_journal.bank_account_id.octopus_journal_id = cls.octopus_journals["F1"]
+        cls.bank_journal = cls._octopus_bank_journal()
 
     def _payments(self):
         return self.sandbox.state.financial_bookings(DEMO_DOSSIER_ID)

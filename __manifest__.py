@@ -37,6 +37,7 @@
         "views/octopus_menus.xml",
         "views/octopus_push_menus.xml",
         "views/octopus_dossier_push_views.xml",
+        "views/octopus_difference_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

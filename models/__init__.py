@@ -23,3 +23,5 @@ from . import account_tax
 from . import res_partner_bank
 from . import account_move
 from . import octopus_dossier_push
+from . import octopus_difference
+from . import octopus_dossier_difference

@@ -67,6 +67,9 @@ class OctopusBooking(models.Model):
     reread_journals = fields.Boolean(readonly=True, help="Retry asked: the push reads the journals again "
                                                          "before trusting local copies that say closed.")
     attempt_ids = fields.One2many("octopus.push.attempt", "booking_id", readonly=True)
+    sent_fingerprint = fields.Json(readonly=True, copy=False,
+                                   help="What the invoice booking sent: total, VAT, relation, date and lines "
+                                        "(compared by the difference report).")
 
     _sql_constraints = [("unique_kind", "unique(move_id, kind)", "One Octopus booking of each kind per move.")]
 

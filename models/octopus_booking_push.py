@@ -228,7 +228,8 @@ class OctopusBooking(models.Model):
             # Recorded and committed before the POST, so a crash leaves a trace to check.
             yield Outcome("sending", relock=True, values={
                 "document_nr": nr, "journal_key": prepared.journal_key, "bookyear_id": prepared.bookyear.id,
-                "sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE})
+                "sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE,
+                **({"sent_fingerprint": prepared.fingerprint} if prepared.fingerprint else {})})
             attempt.request(prepared.summary % {"nr": nr})
             try:
                 prepared.insert(prepared.build(nr))

@@ -17,3 +17,4 @@ from . import test_fault_campaign
 from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
+from . import test_differences

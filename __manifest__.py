@@ -38,6 +38,7 @@
         "views/octopus_push_menus.xml",
         "views/octopus_dossier_push_views.xml",
         "views/octopus_difference_views.xml",
+        "wizard/octopus_history_wizard_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

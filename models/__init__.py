@@ -13,6 +13,7 @@ from . import octopus_booking
 from . import octopus_booking_document
 from . import octopus_booking_outcome
 from . import octopus_booking_push
+from . import octopus_booking_history
 from . import octopus_push_attempt
 from . import res_company
 from . import res_config_settings
@@ -25,3 +26,4 @@ from . import account_move
 from . import octopus_dossier_push
 from . import octopus_difference
 from . import octopus_dossier_difference
+from . import octopus_dossier_history

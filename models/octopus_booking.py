@@ -103,9 +103,10 @@ class OctopusBooking(models.Model):
     @api.model
     def _due_domain(self):
         """Bookings the push takes now: their next try has come, and their company's connection is
-        active (a paused or neutralised connection keeps its queue without it ever being due)."""
+        active (a paused or neutralised connection keeps its queue without it ever being due);
+        earlier invoices only within their daily share (octopus_booking_history.py)."""
         return [("next_try", "<=", fields.Datetime.now()),
-                ("company_id.octopus_dossier_ids.connection_id.active", "=", True)]
+                ("company_id.octopus_dossier_ids.connection_id.active", "=", True), *self._history_domain()]
 
     # -- what people do --------------------------------------------------------------------------
 

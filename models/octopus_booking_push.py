@@ -162,10 +162,11 @@ class OctopusBooking(models.Model):
         return self.state
 
     def _lock_due(self, domain, limit=None):
-        """Row-lock the bookings matching `domain`, oldest due first, skipping those another worker
-        holds: the one query of the push, built from the same domain as every "due" search."""
+        """Row-lock the bookings matching `domain`, new postings before earlier invoices, oldest due
+        first, skipping those another worker holds: the one query of the push, built from the same
+        domain as every "due" search."""
         self.env.flush_all()
-        query = self._search(domain, order="next_try, id", limit=limit)
+        query = self._search(domain, order="history, next_try, id", limit=limit)  # new postings first
         self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
         bookings = self.browse([row[0] for row in self.env.cr.fetchall()])
         bookings.invalidate_recordset()

@@ -18,3 +18,4 @@ from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
 from . import test_differences
+from . import test_history

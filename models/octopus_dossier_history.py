@@ -18,9 +18,9 @@ class OctopusDossier(models.Model):
         for dossier in self:
             counts = {state: count for company, state, count in groups if company == dossier.company_id}
             total = sum(counts.values())
-            dossier.history_progress = total and self.env._(
+            dossier.history_progress = self.env._(
                 "%(sent)s of %(total)s sent, %(failed)s failed", sent=counts.get("sent", 0), total=total,
-                failed=counts.get("failed", 0))
+                failed=counts.get("failed", 0)) if total else False
 
     def action_send_history(self):
         self.ensure_one()

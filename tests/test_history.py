@@ -64,10 +64,10 @@ class TestHistory(PushCommon):
         self.assertEqual(sorted(self._references()), sorted([booked.name, fresh.name]))
 
     def test_backlog_over_three_days_new_invoices_first(self):
-        """Per day 400 minus the reserve: here 4 bookings a day, so 8 earlier invoices and a new one each
-        day take three days; each day's new invoice is booked before that day's earlier ones."""
+        """Per day 400 minus the reserve: here 3 earlier invoices a day, so 8 take three days, while the
+        day's new invoice uses the reserve and is booked before that day's earlier ones."""
         backlog = self._earlier(8)
-        self._wizard(reserve=396).action_queue()
+        self._wizard(reserve=397).action_queue()
         self.assertIn("0 of 8 sent", self.dossier.history_progress)
         order = []
         for day in range(3):

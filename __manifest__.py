@@ -43,6 +43,8 @@
         "views/octopus_dossier_mapping_views.xml",
         "views/octopus_monitor_views.xml",
         "views/octopus_portfolio_views.xml",
+        "views/octopus_difference_views.xml",
+        "wizard/octopus_history_wizard_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

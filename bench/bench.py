@@ -19,7 +19,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-BENCHMARKS = ("posting", "roundtrips", "throughput", "backlog", "refresh")
+BENCHMARKS = ("posting", "roundtrips", "throughput", "backlog", "refresh", "history")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "last.json")
 
 # Issue sizes (the default) and the --quick ones.
@@ -29,6 +29,7 @@ SIZES = {
     "throughput": (1000, 100),
     "backlog": (10000, 1000),
     "customers": (100, 20),
+    "history": (1000, 120),
 }
 PER_DAY = 400  # invoices a busy dossier books in a day (ref §5.8: 400 booking inserts)
 
@@ -240,6 +241,58 @@ class Bench:
                 (octopus_booking_document.OctopusBooking, "_pdf"),
                 (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
                 (octopus_booking_outcome.OctopusBooking, "_apply_outcome")]
+
+    # -- 6 ---------------------------------------------------------------------------------------
+
+    def history(self):
+        """Issue 14: a backlog of invoices posted before the link, queued by the history wizard with a
+        reserve that spreads it over three days, sent day by day (simulated clock) while each day 20
+        new invoices are posted. Printed: days, bookings per day, duplicates, new invoices first."""
+        w = self.world
+        count, new_per_day, dossier_id = self.size("history"), 20, 1414
+        server = self.sandbox([w.dossier_seed(dossier_id, "History", w.be_vat(dossier_id))])
+        result = {"backlog": count}
+        try:
+            with self.cursor() as cr:
+                env = w.open_env(cr)
+                company, dossier = self.linked_company(env, server, dossier_id, "History")
+                partners = w.create_partners(env, self.size("customers"), 14000)
+                ids = w.create_moves(env, company, partners, count, seed=14)
+                env["account.move"].browse(ids).octopus_booking_ids.sudo().unlink()  # posted before the link
+                cr.commit()  # pylint: disable=invalid-commit
+                pdf = self.invoice_pdf(env, [company.id])
+                w.reset_counters(cr)
+                per_day = -(-count // 3)  # earlier invoices a day; the reserve is for the new ones
+                wizard = env["octopus.history.wizard"].create({
+                    "dossier_id": dossier.id, "date_from": f"{w.INVOICE_YEAR}-01-01", "reserve": 400 - per_day})
+                figure(result, "history.wizard_moves", wizard.move_count, f"of {count}")
+                figure(result, "history.wizard_days", wizard.days_needed, "days")
+                wizard.action_queue()
+                cr.commit()  # pylint: disable=invalid-commit
+                days, first_ok, booked, started = [], True, [], time.perf_counter()
+                with w.Clock(server.state) as clock, w.fixed_pdf(pdf):
+                    while len(days) < 10 and env["octopus.booking"].search_count(w.pending_domain([company.id])):
+                        refs, new_names = history_day(env, w, company, partners, new_per_day, len(days), len(booked),
+                                                      server, dossier_id)
+                        first_ok &= set(refs[:len(new_names)]) == new_names
+                        booked += refs
+                        days.append(len(refs))
+                        clock.new_day(cr)
+                        cr.commit()  # pylint: disable=invalid-commit
+                wall = time.perf_counter() - started
+                states = dict(env["account.move"]._read_group([("company_id", "=", company.id)], ["octopus_state"],
+                                                              ["__count"]))
+                w.archive_connections(env, [company.id])
+            figure(result, "history.days", len(days), "simulated days", f"target 3: {verdict(len(days) == 3)}")
+            figure(result, "history.booked_per_day", days)
+            figure(result, "history.sent", states.get("sent", 0), f"of {count + new_per_day * len(days)}")
+            duplicates = len(booked) - len(set(booked))
+            figure(result, "history.duplicates", duplicates, "", f"target 0: {verdict(duplicates == 0)}")
+            figure(result, "history.new_invoices_first", first_ok, "each day", verdict(first_ok))
+            figure(result, "history.wall", wall, "s")
+        finally:
+            server.stop()
+        return result
 
     # -- 2 ---------------------------------------------------------------------------------------
 
@@ -477,6 +530,17 @@ class Bench:
         finally:
             server.stop()
         return result
+
+
+def history_day(env, w, company, partners, new_count, day, stored_before, server, dossier_id):
+    """One simulated day of the history bench: post the day's new invoices, run the cron until nothing
+    is due. Returns (references booked that day in number order, names of the day's new invoices)."""
+    new_ids = w.create_moves(env, company, partners, new_count, seed=1400 + day)
+    w.run_cron_until_idle(env, [company.id])
+    stored = sorted((b for b in server.state.bookings(dossier_id) if b["enteredBy"] == "api"),
+                    key=lambda b: b["documentSequenceNr"])
+    refs = [b["booking"]["reference"] for b in stored[stored_before:]]
+    return refs, set(env["account.move"].browse(new_ids).mapped("name"))
 
 
 def drain_main(args):

@@ -17,6 +17,7 @@ from . import octopus_booking_outcome
 from . import octopus_booking_push
 from . import octopus_booking_monitor
 from . import octopus_booking_balancing
+from . import octopus_booking_history
 from . import octopus_push_attempt
 from . import res_company
 from . import res_config_settings
@@ -31,3 +32,6 @@ from . import octopus_dossier_portfolio
 from . import octopus_balancing
 from . import octopus_dossier_payments
 from . import account_move_settlement
+from . import octopus_difference
+from . import octopus_dossier_difference
+from . import octopus_dossier_history

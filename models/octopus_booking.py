@@ -67,6 +67,9 @@ class OctopusBooking(models.Model):
     reread_journals = fields.Boolean(readonly=True, help="Retry asked: the push reads the journals again "
                                                          "before trusting local copies that say closed.")
     attempt_ids = fields.One2many("octopus.push.attempt", "booking_id", readonly=True)
+    sent_fingerprint = fields.Json(readonly=True, copy=False,
+                                   help="What the invoice booking sent: total, VAT, relation, date and lines "
+                                        "(compared by the difference report).")
 
     _sql_constraints = [("unique_kind", "unique(move_id, kind)", "One Octopus booking of each kind per move.")]
 
@@ -104,9 +107,10 @@ class OctopusBooking(models.Model):
     @api.model
     def _due_domain(self):
         """Bookings the push takes now: their next try has come, and their company's connection is
-        active (a paused or neutralised connection keeps its queue without it ever being due)."""
+        active (a paused or neutralised connection keeps its queue without it ever being due);
+        earlier invoices only within their daily share (octopus_booking_history.py)."""
         return [("next_try", "<=", fields.Datetime.now()),
-                ("company_id.octopus_dossier_ids.connection_id.active", "=", True)]
+                ("company_id.octopus_dossier_ids.connection_id.active", "=", True), *self._history_domain()]
 
     # -- what people do --------------------------------------------------------------------------
 

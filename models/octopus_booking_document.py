@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 from ..octopus import booking as octopus_booking
 from ..octopus import errors
@@ -155,7 +156,27 @@ class OctopusBooking(models.Model):
             journal_key=octopus_journal.key,
             build=lambda nr: octopus_booking.build_buysell_booking(replace(data, document_nr=nr)),
             insert=lambda payload: api.insert_buysell_booking(payload, attachments),
-            summary=summary, pdf_note=pdf_note)
+            summary=summary, pdf_note=pdf_note,
+            fingerprint=self._fingerprint(data))
+
+    def _fingerprint(self, data):
+        """octopus.booking.fingerprint of the BookingInput `data`, with the Odoo partner (whose
+        change after sending is told apart from a relation changed in Octopus)."""
+        payload = octopus_booking.build_buysell_booking(data)
+        return {**octopus_booking.fingerprint(payload), "partner": self.move_id.commercial_partner_id.id}
+
+    def _odoo_fingerprint(self):
+        """The fingerprint the move would send now, without network (the relation is the one sent):
+        differs from `sent_fingerprint` when the move was changed in Odoo after sending."""
+        dossier = self.company_id.octopus_dossier_id
+        period = dossier._period_for_date(self._date())
+        if not period or not self.sent_fingerprint:
+            return None
+        try:
+            return self._fingerprint(self._booking_input(dossier, period, self.sent_fingerprint.get("relation")))
+        except (UserError, ValueError, KeyError) as exc:
+            _logger.info("Octopus booking %s: no fingerprint of the move now (%s)", self.id, exc)
+            return None
 
     def _prepare_payment(self, session):
         move = self.move_id

@@ -174,10 +174,11 @@ class OctopusBooking(models.Model):
         return self.state
 
     def _lock_due(self, domain, limit=None):
-        """Row-lock the bookings matching `domain`, oldest due first, skipping those another worker
-        holds: the one query of the push, built from the same domain as every "due" search."""
+        """Row-lock the bookings matching `domain`, new postings before earlier invoices, oldest due
+        first, skipping those another worker holds: the one query of the push, built from the same
+        domain as every "due" search."""
         self.env.flush_all()
-        query = self._search(domain, order="next_try, id", limit=limit)
+        query = self._search(domain, order="history, next_try, id", limit=limit)  # new postings first
         self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
         bookings = self.browse([row[0] for row in self.env.cr.fetchall()])
         bookings.invalidate_recordset()
@@ -243,7 +244,8 @@ class OctopusBooking(models.Model):
             # Recorded and committed before the POST, so a crash leaves a trace to check.
             yield Outcome("sending", relock=True, values={
                 "document_nr": nr, "journal_key": prepared.journal_key, "bookyear_id": prepared.bookyear.id,
-                "sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE})
+                "sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE,
+                **({"sent_fingerprint": prepared.fingerprint} if prepared.fingerprint else {})})
             attempt.request(prepared.summary % {"nr": nr})
             try:
                 prepared.insert(prepared.build(nr))

@@ -38,6 +38,7 @@ class Prepared:
     insert: Callable[[dict], None]  # booking JSON -> POST (attachments included)
     summary: str
     pdf_note: str = ""
+    fingerprint: dict | None = None  # what an invoice booking sends, kept on the booking (issue 14)
 
 
 @dataclass

@@ -250,3 +250,29 @@ def find_own_payment(bookings: list[dict], *, reference: str, amount: float,
             if line.get("reference") == reference and same_amount(line.get("amount"), amount):
                 return booking
     return None
+
+
+def fingerprint(booking: dict) -> dict:
+    """What identifies a buy/sell booking's content, from the JSON sent or as Octopus lists it:
+    total, base, VAT (cents), relation key, document date and the lines (account, VAT code, base,
+    VAT), sorted. Two fingerprints are equal when Octopus holds what Odoo sent (issue 14)."""
+    relation = (booking.get("relationIdentificationServiceData") or {}).get("relationKey") or {}
+    lines = sorted([str(line.get("accountKey")), str(line.get("vatCodeKey")), to_cents(line.get("baseAmount") or 0.0),
+                    to_cents(line.get("vatAmount") or 0.0)] for line in booking.get("bookingLines") or [])
+    return {
+        "total": to_cents(booking.get("amount") or 0.0),
+        "base": sum(line[2] for line in lines),
+        "vat": sum(line[3] for line in lines),
+        "relation": relation.get("id"),
+        "date": (booking.get("documentDate") or "")[:10],
+        "lines": lines,
+        "reference": booking.get("reference") or "",
+    }
+
+
+FINGERPRINT_FIELDS = ("total", "vat", "relation", "date", "lines")
+
+
+def fingerprint_differences(sent: dict, held: dict, fields: tuple[str, ...] = FINGERPRINT_FIELDS) -> list[str]:
+    """The fingerprint fields (of `fields`) on which `sent` and `held` differ, in a fixed order."""
+    return [name for name in fields if sent.get(name) != held.get(name)]

@@ -23,3 +23,5 @@ from . import test_push_budget
 from . import test_screens
 from . import test_payment_status
 from . import test_payment_balancing
+from . import test_differences
+from . import test_history

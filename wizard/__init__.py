@@ -1,3 +1,4 @@
 from . import octopus_link_wizard
 from . import octopus_link_companies
 from . import octopus_mapping_copy
+from . import octopus_history_wizard

@@ -142,3 +142,20 @@ def test_display_number_and_cents():
     assert booking.to_cents(0.29) == 29
     assert booking.to_cents(-1234.56) == -123456
     assert booking.same_amount(121.0, 121.004) and not booking.same_amount(121.0, 121.01)
+
+
+def test_fingerprint_same_for_sent_and_stored_shapes():
+    """What was sent and what Octopus lists back (relation with its external id, other line order)
+    give the same fingerprint; a changed line shows as total and lines."""
+    sent = {"amount": -242.0, "documentDate": "2026-03-05", "reference": "RINV/2026/00001",
+            "relationIdentificationServiceData": {"relationKey": {"id": 7}},
+            "bookingLines": [{"accountKey": 700000, "vatCodeKey": "21", "baseAmount": 150.0, "vatAmount": 31.5},
+                             {"accountKey": 700100, "vatCodeKey": "21", "baseAmount": 50.0, "vatAmount": 10.5}]}
+    stored = {**sent, "paymentMethod": 0, "bookingLines": list(reversed(sent["bookingLines"])),
+              "relationIdentificationServiceData": {"externalRelationId": 0, "relationKey": {"id": 7}}}
+    assert booking.fingerprint(sent) == booking.fingerprint(stored)
+    assert booking.fingerprint(sent)["vat"] == 4200
+    changed = {**stored, "amount": -252.0,
+               "bookingLines": [{**stored["bookingLines"][0], "baseAmount": 60.0}, stored["bookingLines"][1]]}
+    assert booking.fingerprint_differences(booking.fingerprint(sent), booking.fingerprint(changed)) == \
+        ["total", "lines"]

@@ -42,12 +42,9 @@ def make_company(name, vat, street, zip_code, city, iban):
     return company
 
 
-demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge",
-                       "BE71 0961 2345 6769")
-hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent",
-                   "BE68 5390 0754 7034")
-parkzicht = make_company("VME Parkzicht", "BE0456123791", "Tiensestraat 88", "3000", "Leuven",
-                         "BE73 7350 1234 5660")
+demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge", "BE71 0961 2345 6769")
+hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent", "BE68 5390 0754 7034")
+parkzicht = make_company("VME Parkzicht", "BE0456123791", "Tiensestraat 88", "3000", "Leuven", "BE73 7350 1234 5660")
 env.user.company_id = demo_bv
 env.ref("base.user_admin").company_id = demo_bv
 env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id, parkzicht.id]))
@@ -135,9 +132,9 @@ moves.action_post()
 # VAT number; ACP Les Jardins de la Meuse is created from its dossier with the Belgian chart).
 ASSOCIATIONS = {1002: "link", 1004: "link", 1005: "create"}
 wizard = env["octopus.link.companies"].browse(connection.action_link_companies()["res_id"])
-for line in wizard.line_ids.filtered(lambda l: l.octopus_key in ASSOCIATIONS and l.decision != "linked"):
+for line in wizard.line_ids.filtered(lambda row: row.octopus_key in ASSOCIATIONS and row.decision != "linked"):
     line.decision = ASSOCIATIONS[line.octopus_key]
-if wizard.line_ids.filtered(lambda l: l.decision in ("link", "create")):
+if wizard.line_ids.filtered(lambda row: row.decision in ("link", "create")):
     print("link companies:", wizard.action_link()["params"]["message"])
 jardins = env["res.company"].search([("vat", "=", "BE0812345603")], limit=1)
 env.ref("base.user_admin").company_ids |= jardins
@@ -146,30 +143,47 @@ env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id, par
 
 def association_move(company, move_type, partner, label, amount, tax_xmlid):
     journal = env["account.journal"].search(
-        [("company_id", "=", company.id), ("type", "=", "sale" if move_type == "out_invoice" else "purchase")],
-        limit=1)
+        [("company_id", "=", company.id), ("type", "=", "sale" if move_type == "out_invoice" else "purchase")], limit=1
+    )
     tax = env.ref(f"account.{company.id}_{tax_xmlid}")
-    return env["account.move"].with_company(company).create({
-        "move_type": move_type, "partner_id": partner.id, "journal_id": journal.id, "invoice_date": TODAY,
-        "invoice_line_ids": [(0, 0, {"name": label, "quantity": 1, "price_unit": amount,
-                                     "tax_ids": [(6, 0, tax.ids)]})]})
+    return (
+        env["account.move"]
+        .with_company(company)
+        .create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "journal_id": journal.id,
+                "invoice_date": TODAY,
+                "invoice_line_ids": [
+                    (0, 0, {"name": label, "quantity": 1, "price_unit": amount, "tax_ids": [(6, 0, tax.ids)]})
+                ],
+            }
+        )
+    )
 
 
 owner = env["res.partner"].search([("name", "=", "Familie Claes")], limit=1) or env["res.partner"].create(
-    {"name": "Familie Claes", "street": "Zonnelaan 12 bus 3", "zip": "9000", "city": "Gent",
-     "country_id": env.ref("base.be").id})
-contractor = env["res.partner"].search([("name", "=", "Dakwerken Peeters BV")], limit=1) or \
-    env["res.partner"].create({"name": "Dakwerken Peeters BV", "vat": "BE0417884314", "is_company": True,
-                               "country_id": env.ref("base.be").id})
+    {
+        "name": "Familie Claes",
+        "street": "Zonnelaan 12 bus 3",
+        "zip": "9000",
+        "city": "Gent",
+        "country_id": env.ref("base.be").id,
+    }
+)
+contractor = env["res.partner"].search([("name", "=", "Dakwerken Peeters BV")], limit=1) or env["res.partner"].create(
+    {"name": "Dakwerken Peeters BV", "vat": "BE0417884314", "is_company": True, "country_id": env.ref("base.be").id}
+)
 if not env["account.move"].search_count([("company_id", "in", (hoa | parkzicht | jardins).ids)]):
     moves |= association_move(hoa, "out_invoice", owner, "Provisie werkkapitaal", 450.0, "attn_VAT-OUT-00-L")
     moves |= association_move(hoa, "out_invoice", owner, "Provisie reservekapitaal", 200.0, "attn_VAT-OUT-00-L")
-    moves |= association_move(jardins, "out_invoice", owner, "Provision fonds de roulement", 380.0,
-                              "attn_VAT-OUT-00-L")
+    moves |= association_move(jardins, "out_invoice", owner, "Provision fonds de roulement", 380.0, "attn_VAT-OUT-00-L")
     # Roof works under the co-contractor scheme: the dossier has no VAT code for it, so the bill fails
     # until someone sets one on the tax (what the portfolio's "Failed" column is for).
-    moves |= association_move(parkzicht, "in_invoice", contractor, "Herstelling dakgoot", 1200.0,
-                              "attn_VAT-IN-V81-21-CC")
+    moves |= association_move(
+        parkzicht, "in_invoice", contractor, "Herstelling dakgoot", 1200.0, "attn_VAT-IN-V81-21-CC"
+    )
     moves.filtered(lambda m: m.state == "draft").action_post()
 env.cr.commit()
 env["octopus.booking"]._push_due()

@@ -11,8 +11,12 @@ from ..octopus import booking as octopus_booking
 from ..octopus import errors
 from ..octopus.limits import DAILY_LIMITS
 
-MOVE_TYPES = {"out_invoice": "include_out_invoice", "out_refund": "include_out_refund",
-              "in_invoice": "include_in_invoice", "in_refund": "include_in_refund"}
+MOVE_TYPES = {
+    "out_invoice": "include_out_invoice",
+    "out_refund": "include_out_refund",
+    "in_invoice": "include_in_invoice",
+    "in_refund": "include_in_refund",
+}
 
 
 class OctopusHistoryWizard(models.TransientModel):
@@ -28,18 +32,22 @@ class OctopusHistoryWizard(models.TransientModel):
 
     dossier_id = fields.Many2one("octopus.dossier", required=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id")
-    date_from = fields.Date(string="From", required=True,
-                            default=lambda self: fields.Date.context_today(self).replace(month=1, day=1))
+    date_from = fields.Date(
+        string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(month=1, day=1)
+    )
     journal_ids = fields.Many2many(
-        "account.journal", string="Journals",
+        "account.journal",
+        string="Journals",
         domain="[('company_id', '=', company_id), ('octopus_journal_id', '!=', False)]",
-        help="Leave empty for every journal mapped to Octopus.")
+        help="Leave empty for every journal mapped to Octopus.",
+    )
     include_out_invoice = fields.Boolean(string="Customer invoices", default=True)
     include_out_refund = fields.Boolean(string="Customer credit notes", default=True)
     include_in_invoice = fields.Boolean(string="Vendor bills", default=True)
     include_in_refund = fields.Boolean(string="Vendor credit notes", default=True)
-    reserve = fields.Integer(string="Daily reserve for new invoices", compute="_compute_reserve", store=True,
-                             readonly=False)
+    reserve = fields.Integer(
+        string="Daily reserve for new invoices", compute="_compute_reserve", store=True, readonly=False
+    )
     move_count = fields.Integer(string="Moves to send", compute="_compute_plan")
     blocked_count = fields.Integer(string="Moves left out", compute="_compute_plan")
     blocked_report = fields.Html(string="Left out", compute="_compute_plan", sanitize=False)
@@ -58,11 +66,13 @@ class OctopusHistoryWizard(models.TransientModel):
             moves, blocked = wizard._split(wizard._candidates())
             wizard.move_count, wizard.blocked_count = len(moves), len(blocked)
             wizard.blocked_report = blocked and Markup("<ul>%s</ul>") % Markup().join(
-                Markup("<li>%s: %s</li>") % (move.display_name, reason) for move, reason in blocked.items())
+                Markup("<li>%s: %s</li>") % (move.display_name, reason) for move, reason in blocked.items()
+            )
             wizard.per_day = max(DAILY_LIMITS[POST_INVOICE] - wizard.reserve, 0)
             wizard.days_needed = math.ceil(len(moves) / wizard.per_day) if wizard.per_day else 0
-            wizard.finish_date = wizard.days_needed and \
-                fields.Date.context_today(wizard) + timedelta(days=wizard.days_needed - 1)
+            wizard.finish_date = wizard.days_needed and fields.Date.context_today(wizard) + timedelta(
+                days=wizard.days_needed - 1
+            )
 
     def _candidates(self):
         """Posted moves of the chosen types and journals from the date on, never queued for Octopus."""
@@ -71,11 +81,19 @@ class OctopusHistoryWizard(models.TransientModel):
         if not (self.dossier_id and self.date_from and types):
             return self.env["account.move"]
         journals = self.journal_ids or self.env["account.journal"].search(
-            [("company_id", "=", self.company_id.id), ("octopus_journal_id", "!=", False)])
-        return self.env["account.move"].search([
-            ("company_id", "=", self.company_id.id), ("state", "=", "posted"), ("move_type", "in", types),
-            ("journal_id", "in", journals.ids), ("date", ">=", self.date_from),
-            ("octopus_booking_ids", "=", False)], order="date, name, id")
+            [("company_id", "=", self.company_id.id), ("octopus_journal_id", "!=", False)]
+        )
+        return self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", types),
+                ("journal_id", "in", journals.ids),
+                ("date", ">=", self.date_from),
+                ("octopus_booking_ids", "=", False),
+            ],
+            order="date, name, id",
+        )
 
     def _split(self, moves):
         """(moves to queue, {move: reason}) for the moves whose bookyear or period Octopus refuses."""
@@ -85,8 +103,9 @@ class OctopusHistoryWizard(models.TransientModel):
             if date not in periods:
                 periods[date] = dossier._period_for_date(date)
             period = periods[date]
-            problems = dossier._octopus_period_problems(period, date) or \
-                move.journal_id.octopus_journal_id._octopus_year_problems(period)
+            problems = dossier._octopus_period_problems(
+                period, date
+            ) or move.journal_id.octopus_journal_id._octopus_year_problems(period)
             if problems:
                 blocked[move] = " ".join(problems)
         return moves.filtered(lambda m: m not in blocked), blocked
@@ -98,19 +117,30 @@ class OctopusHistoryWizard(models.TransientModel):
         self.ensure_one()
         moves, _blocked = self._split(self._candidates())
         if not moves:
-            raise UserError(self.env._("No earlier invoice to send: every move is already sent, queued or left "
-                                       "out."))
+            raise UserError(self.env._("No earlier invoice to send: every move is already sent, queued or left out."))
         self.dossier_id.history_reserve = self.reserve
         # sudo: bookings are the addon's outbox (see account.move._octopus_queue)
-        bookings = self.env["octopus.booking"].sudo().create([
-            {"move_id": move.id, "kind": "invoice", "history": True, "next_try": fields.Datetime.now()}
-            for move in moves])
+        bookings = (
+            self.env["octopus.booking"]
+            .sudo()
+            .create(
+                [
+                    {"move_id": move.id, "kind": "invoice", "history": True, "next_try": fields.Datetime.now()}
+                    for move in moves
+                ]
+            )
+        )
         adopted = self._adopt(bookings)
         bookings._trigger_push()
-        message = self.env._("%(queued)s earlier invoice(s) queued for Octopus, %(adopted)s found in Octopus "
-                             "already (not sent again). About %(per_day)s a day after the new invoices: done by "
-                             "%(date)s.", queued=len(bookings - adopted), adopted=len(adopted),
-                             per_day=self.per_day, date=self.finish_date or fields.Date.context_today(self))
+        message = self.env._(
+            "%(queued)s earlier invoice(s) queued for Octopus, %(adopted)s found in Octopus "
+            "already (not sent again). About %(per_day)s a day after the new invoices: done by "
+            "%(date)s.",
+            queued=len(bookings - adopted),
+            adopted=len(adopted),
+            per_day=self.per_day,
+            date=self.finish_date or fields.Date.context_today(self),
+        )
         self.dossier_id.message_post(body=message)
         return self.env["octopus.connection"]._notify(self.env._("Octopus"), message, "info")
 
@@ -133,15 +163,24 @@ class OctopusHistoryWizard(models.TransientModel):
                 held = booking._own_booking(listing, None)
                 if not held:
                     continue
-                number = octopus_booking.display_number(bookyear.name, held["journalKey"],
-                                                        held["documentSequenceNr"])
-                message = self.env._("Found in Octopus as %(number)s (booked before the link): adopted, not sent "
-                                     "again.", number=number)
-                booking.write({"state": "sent", "bookyear_id": bookyear.id, "journal_key": held["journalKey"],
-                               "document_nr": held["documentSequenceNr"], "sent_at": fields.Datetime.now(),
-                               "message": message, "sent_fingerprint": {
-                                   **octopus_booking.fingerprint(held),
-                                   "partner": booking.move_id.commercial_partner_id.id}})
+                number = octopus_booking.display_number(bookyear.name, held["journalKey"], held["documentSequenceNr"])
+                message = self.env._(
+                    "Found in Octopus as %(number)s (booked before the link): adopted, not sent again.", number=number
+                )
+                booking.write(
+                    {
+                        "state": "sent",
+                        "bookyear_id": bookyear.id,
+                        "journal_key": held["journalKey"],
+                        "document_nr": held["documentSequenceNr"],
+                        "sent_at": fields.Datetime.now(),
+                        "message": message,
+                        "sent_fingerprint": {
+                            **octopus_booking.fingerprint(held),
+                            "partner": booking.move_id.commercial_partner_id.id,
+                        },
+                    }
+                )
                 booking._note(message)
                 adopted |= booking
         return adopted

@@ -34,8 +34,9 @@ class OctopusLinkCompanies(models.TransientModel):
         if not self.env.is_system():
             return self.env._("Only administrators (Settings > Users: Administration) may create companies.")
         if self.env.ref("base.module_l10n_be").state != "installed":
-            return self.env._("Install the Belgian localisation (l10n_be) first: a new company gets its chart "
-                              "of accounts.")
+            return self.env._(
+                "Install the Belgian localisation (l10n_be) first: a new company gets its chart of accounts."
+            )
         return False
 
     @api.model
@@ -47,8 +48,10 @@ class OctopusLinkCompanies(models.TransientModel):
             raise UserError(connection._error_message(exc)) from exc
         user_companies = self.env.user.company_ids
         # sudo: a dossier may be linked to a company outside the user's; only that it is taken is shown
-        linked = {d.octopus_key: d.company_id for d in self.env["octopus.dossier"].sudo().search(
-            [("connection_id.url", "=", connection.url)])}
+        linked = {
+            d.octopus_key: d.company_id
+            for d in self.env["octopus.dossier"].sudo().search([("connection_id.url", "=", connection.url)])
+        }
         by_vat = {}
         for company in user_companies.filtered("vat"):
             by_vat.setdefault(normalize_vat(company.vat, company.country_id.code or "BE"), company)
@@ -64,20 +67,33 @@ class OctopusLinkCompanies(models.TransientModel):
                 decision = "link"
             else:
                 decision = "skip"
-            lines.append(Command.create({
-                "octopus_key": key, "name": data.get("dossierDescription") or str(key),
-                "dossier_vat": data.get("vatNr"), "street": data.get("streetAndNr"), "zip": data.get("postalCode"),
-                "city": data.get("city"), "country_code": data.get("country") or "BE",
-                "language_code": (data.get("languageCode") or "").lower()[:2],
-                # sudo().name: the holder may be a company the user cannot read
-                "company_id": company.id if company in user_companies else False,
-                "holder": holder.sudo().name if holder else False,
-                "decision": decision,
-            }))
+            lines.append(
+                Command.create(
+                    {
+                        "octopus_key": key,
+                        "name": data.get("dossierDescription") or str(key),
+                        "dossier_vat": data.get("vatNr"),
+                        "street": data.get("streetAndNr"),
+                        "zip": data.get("postalCode"),
+                        "city": data.get("city"),
+                        "country_code": data.get("country") or "BE",
+                        "language_code": (data.get("languageCode") or "").lower()[:2],
+                        # sudo().name: the holder may be a company the user cannot read
+                        "company_id": company.id if company in user_companies else False,
+                        "holder": holder.sudo().name if holder else False,
+                        "decision": decision,
+                    }
+                )
+            )
         wizard = self.create({"connection_id": connection.id, "line_ids": lines})
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": wizard.id,
-                "name": self.env._("Link companies with %(connection)s", connection=connection.name),
-                "view_mode": "form", "target": "new"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "name": self.env._("Link companies with %(connection)s", connection=connection.name),
+            "view_mode": "form",
+            "target": "new",
+        }
 
     def action_link(self):
         """Link every chosen row (creating its company when asked), then synchronise within the limits."""
@@ -87,8 +103,7 @@ class OctopusLinkCompanies(models.TransientModel):
             raise UserError(self.env._("Choose 'Link' or 'Create the company' on at least one dossier."))
         if "create" in chosen.mapped("decision") and self._create_refusal():
             raise UserError(self._create_refusal())
-        pairs = [(line, line.company_id if line.decision == "link" else line._create_company())
-                 for line in chosen]
+        pairs = [(line, line.company_id if line.decision == "link" else line._create_company()) for line in chosen]
         # every company is the user's: allowed together, so their dossiers can be written and read
         env_companies = self.env.companies.union(*(company for _line, company in pairs))
         dossiers = self.env["octopus.dossier"].with_context(allowed_company_ids=env_companies.ids)
@@ -99,12 +114,21 @@ class OctopusLinkCompanies(models.TransientModel):
         pending = dossiers - done
         at = pending._schedule_first_sync()
         created = chosen.filtered(lambda line: line.decision == "create")
-        lines = [self.env._("%(count)s companies linked to their Octopus dossier (%(created)s created from "
-                            "their dossier).", count=len(chosen), created=len(created))]
+        lines = [
+            self.env._(
+                "%(count)s companies linked to their Octopus dossier (%(created)s created from their dossier).",
+                count=len(chosen),
+                created=len(created),
+            )
+        ]
         lines += dossiers._first_sync_summary(done, failed, pending, at)
         return self.connection_id._notify(
-            self.env._("Link companies"), "\n".join(lines), "warning" if failed else "success",
-            {"type": "ir.actions.act_window_close"}, sticky=True)
+            self.env._("Link companies"),
+            "\n".join(lines),
+            "warning" if failed else "success",
+            {"type": "ir.actions.act_window_close"},
+            sticky=True,
+        )
 
 
 class OctopusLinkCompaniesLine(models.TransientModel):
@@ -121,28 +145,50 @@ class OctopusLinkCompaniesLine(models.TransientModel):
     city = fields.Char(readonly=True)
     country_code = fields.Char(readonly=True)
     language_code = fields.Char(string="Language", readonly=True)
-    company_id = fields.Many2one("res.company", string="Odoo company", readonly=True,
-                                 help="The company with the dossier's VAT number, among yours.")
+    company_id = fields.Many2one(
+        "res.company",
+        string="Odoo company",
+        readonly=True,
+        help="The company with the dossier's VAT number, among yours.",
+    )
     holder = fields.Char(string="Linked to", readonly=True)
-    decision = fields.Selection([("link", "Link"), ("create", "Create the company"), ("skip", "Skip"),
-                                 ("linked", "Already linked")], required=True, default="skip")
+    decision = fields.Selection(
+        [("link", "Link"), ("create", "Create the company"), ("skip", "Skip"), ("linked", "Already linked")],
+        required=True,
+        default="skip",
+    )
 
     @api.constrains("decision", "company_id")
     def _check_decision(self):
         for line in self:
             if line.decision == "link" and not line.company_id:
-                raise ValidationError(self.env._(
-                    "No company of yours has the VAT number %(vat)s of dossier %(dossier)s: choose 'Create the "
-                    "company' or 'Skip'.", vat=line.dossier_vat, dossier=line.name))
+                raise ValidationError(
+                    self.env._(
+                        "No company of yours has the VAT number %(vat)s of dossier %(dossier)s: choose 'Create the "
+                        "company' or 'Skip'.",
+                        vat=line.dossier_vat,
+                        dossier=line.name,
+                    )
+                )
             if line.decision == "create" and line.company_id:
-                raise ValidationError(self.env._("Dossier %(dossier)s already has its company %(company)s: choose "
-                                           "'Link'.", dossier=line.name, company=line.company_id.name))
+                raise ValidationError(
+                    self.env._(
+                        "Dossier %(dossier)s already has its company %(company)s: choose 'Link'.",
+                        dossier=line.name,
+                        company=line.company_id.name,
+                    )
+                )
             if line.decision == "linked" and not line.holder:
-                raise ValidationError(self.env._("Dossier %(dossier)s is not linked yet: choose 'Link', 'Create the "
-                                                 "company' or 'Skip'.", dossier=line.name))
+                raise ValidationError(
+                    self.env._(
+                        "Dossier %(dossier)s is not linked yet: choose 'Link', 'Create the company' or 'Skip'.",
+                        dossier=line.name,
+                    )
+                )
             if line.decision == "link" and line.company_id.octopus_dossier_id:
-                raise ValidationError(self.env._("%(company)s is already linked to an Octopus dossier.",
-                                           company=line.company_id.name))
+                raise ValidationError(
+                    self.env._("%(company)s is already linked to an Octopus dossier.", company=line.company_id.name)
+                )
 
     def _dossier_data(self):
         """The DossierServiceData this row was made from, as linking expects it."""
@@ -154,12 +200,17 @@ class OctopusLinkCompaniesLine(models.TransientModel):
         of accounts, which the current user gets access to."""
         self.ensure_one()
         country = self.env["res.country"].search([("code", "=", (self.country_code or "BE").upper())], limit=1)
-        company = self.env["res.company"].create({
-            "name": self.name,
-            "vat": normalize_vat(self.dossier_vat, country.code or "BE") or self.dossier_vat,
-            "street": self.street, "zip": self.zip, "city": self.city,
-            "country_id": country.id, "currency_id": self.env.ref("base.EUR").id,
-        })
+        company = self.env["res.company"].create(
+            {
+                "name": self.name,
+                "vat": normalize_vat(self.dossier_vat, country.code or "BE") or self.dossier_vat,
+                "street": self.street,
+                "zip": self.zip,
+                "city": self.city,
+                "country_id": country.id,
+                "currency_id": self.env.ref("base.EUR").id,
+            }
+        )
         codes = LANGUAGES.get(self.language_code, ())
         langs = self.env["res.lang"].search([("code", "in", codes)])
         lang = next((code for code in codes if code in langs.mapped("code")), False)

@@ -59,8 +59,14 @@ class OctopusLinkWizardLine(models.TransientModel):
         """Link the wizard's company to this dossier."""
         self.ensure_one()
         company = self.wizard_id.company_id._octopus_as_active()
-        dossier = company._octopus_create_dossier(self.connection_id, {
-            "dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat})
+        dossier = company._octopus_create_dossier(
+            self.connection_id,
+            {"dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat},
+        )
         return self.env["octopus.connection"]._notify(
-            self.env._("Linked with Octopus"), dossier._link_message(), "success",
-            {"type": "ir.actions.act_window_close"}, sticky=True)
+            self.env._("Linked with Octopus"),
+            dossier._link_message(),
+            "success",
+            {"type": "ir.actions.act_window_close"},
+            sticky=True,
+        )

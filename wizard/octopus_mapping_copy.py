@@ -16,7 +16,8 @@ class OctopusMappingCopy(models.TransientModel):
 
     dossier_id = fields.Many2one("octopus.dossier", string="Copy from", required=True, readonly=True)
     target_dossier_ids = fields.Many2many(
-        "octopus.dossier", string="To the dossiers of", domain="[('id', '!=', dossier_id)]")
+        "octopus.dossier", string="To the dossiers of", domain="[('id', '!=', dossier_id)]"
+    )
 
     def action_copy(self):
         self.ensure_one()
@@ -26,17 +27,25 @@ class OctopusMappingCopy(models.TransientModel):
         lines = []
         for target in self.target_dossier_ids:
             copied, skipped = self._copy(source, target.with_company(target.company_id))
-            line = self.env._("%(company)s: %(journals)s journals, %(accounts)s accounts, %(taxes)s VAT codes.",
-                              company=target.company_id.name, **copied)
+            line = self.env._(
+                "%(company)s: %(journals)s journals, %(accounts)s accounts, %(taxes)s VAT codes.",
+                company=target.company_id.name,
+                **copied,
+            )
             if skipped:
                 line = " ".join([line, self.env._("Not copied: %(what)s.", what="; ".join(skipped))])
-            target.message_post(body=self.env._("Mapping copied from %(dossier)s. %(what)s",
-                                                dossier=source.display_name, what=line),
-                                subtype_xmlid="mail.mt_note")
+            target.message_post(
+                body=self.env._("Mapping copied from %(dossier)s. %(what)s", dossier=source.display_name, what=line),
+                subtype_xmlid="mail.mt_note",
+            )
             lines.append(line)
         return source.connection_id._notify(
-            self.env._("Mapping of %(company)s copied", company=source.company_id.name), "\n".join(lines),
-            "success", {"type": "ir.actions.act_window_close"}, sticky=True)
+            self.env._("Mapping of %(company)s copied", company=source.company_id.name),
+            "\n".join(lines),
+            "success",
+            {"type": "ir.actions.act_window_close"},
+            sticky=True,
+        )
 
     def _copy(self, source, target):
         """Apply `source`'s journal keys and overrides to `target`'s company.
@@ -46,25 +55,30 @@ class OctopusMappingCopy(models.TransientModel):
         copied, skipped = {"journals": 0, "accounts": 0, "taxes": 0}, []
         company, target_company = source.company_id, target.company_id
         journal_model = self.env["account.journal"]
-        sources = journal_model.search([("company_id", "=", company.id), ("type", "in", ("sale", "purchase")),
-                                        ("octopus_journal_id", "!=", False)])
+        sources = journal_model.search(
+            [("company_id", "=", company.id), ("type", "in", ("sale", "purchase")), ("octopus_journal_id", "!=", False)]
+        )
         targets = journal_model.with_company(target_company).search(
-            [("company_id", "=", target_company.id), ("type", "in", ("sale", "purchase"))])
+            [("company_id", "=", target_company.id), ("type", "in", ("sale", "purchase"))]
+        )
         octopus_journals = {journal.key: journal for journal in target.journal_ids}
         octopus_accounts = {account.number: account for account in target.account_ids}
         for source in sources:
             same_type = targets.filtered(lambda j, s=source: j.type == s.type)
-            journal = same_type.filtered(lambda j, s=source: j.code == s.code)[:1] or \
-                (same_type if len(same_type) == 1 else journal_model)
+            journal = same_type.filtered(lambda j, s=source: j.code == s.code)[:1] or (
+                same_type if len(same_type) == 1 else journal_model
+            )
             octopus_journal = octopus_journals.get(source.octopus_journal_id.key)
             if not journal or not octopus_journal:
-                skipped.append(self.env._("journal %(journal)s (%(key)s)", journal=source.name,
-                                          key=source.octopus_journal_id.key))
+                skipped.append(
+                    self.env._("journal %(journal)s (%(key)s)", journal=source.name, key=source.octopus_journal_id.key)
+                )
                 continue
             vals = {"octopus_journal_id": octopus_journal.id, "octopus_number_follows": source.octopus_number_follows}
             if source.octopus_default_account_id:
                 vals["octopus_default_account_id"] = octopus_accounts.get(
-                    source.octopus_default_account_id.number, self.env["octopus.account"]).id
+                    source.octopus_default_account_id.number, self.env["octopus.account"]
+                ).id
             journal.write(vals)
             copied["journals"] += 1
         copied["accounts"] = self._copy_account_overrides(source, target, octopus_accounts, skipped)
@@ -74,13 +88,15 @@ class OctopusMappingCopy(models.TransientModel):
     def _copy_account_overrides(self, source, target, octopus_accounts, skipped):
         company, target_company = source.company_id, target.company_id
         account_model = self.env["account.account"]
-        overridden = account_model.with_company(company).search([
-            *account_model._check_company_domain(company), ("octopus_account_number", "!=", False)])
+        overridden = account_model.with_company(company).search(
+            [*account_model._check_company_domain(company), ("octopus_account_number", "!=", False)]
+        )
         count = 0
         for account in overridden:
             number = account.octopus_account_number
-            twin = account_model.with_company(target_company).search([
-                *account_model._check_company_domain(target_company), ("code", "=", account.code)], limit=1)
+            twin = account_model.with_company(target_company).search(
+                [*account_model._check_company_domain(target_company), ("code", "=", account.code)], limit=1
+            )
             if not twin or number not in octopus_accounts:
                 skipped.append(self.env._("account %(code)s", code=account.code))
                 continue
@@ -93,9 +109,15 @@ class OctopusMappingCopy(models.TransientModel):
         tax_model = self.env["account.tax"]
         count = 0
         for tax in tax_model.search([("company_id", "=", source.company_id.id), ("octopus_vat_code", "!=", False)]):
-            twin = tax_model.with_company(target.company_id).search([
-                ("company_id", "=", target.company_id.id), ("name", "=", tax.name),
-                ("type_tax_use", "=", tax.type_tax_use), ("amount", "=", tax.amount)], limit=1)
+            twin = tax_model.with_company(target.company_id).search(
+                [
+                    ("company_id", "=", target.company_id.id),
+                    ("name", "=", tax.name),
+                    ("type_tax_use", "=", tax.type_tax_use),
+                    ("amount", "=", tax.amount),
+                ],
+                limit=1,
+            )
             code = tax.octopus_vat_code.strip()
             if not twin or code not in codes:
                 skipped.append(self.env._("tax %(tax)s", tax=tax.name))

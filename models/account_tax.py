@@ -65,6 +65,10 @@ class AccountTax(models.Model):
                     "Octopus dossier %(dossier)s has no VAT code %(code)s. Its codes are: %(codes)s.",
                     dossier=dossier.display_name, code=tax.octopus_vat_code, codes=", ".join(codes)))
 
+    def _octopus_is_vat(self):
+        """VAT is a percentage of the base; a fixed-amount tax (Recupel, Bebat) is a levy booked on its own line."""
+        return all(tax.amount_type in ("percent", "division") for tax in self)
+
     def _octopus_vat_code(self, dossier, refund=False):
         """The Octopus VAT code for this tax in `dossier`, or False when none fits.
 

@@ -1,6 +1,5 @@
 import base64
 import logging
-from collections import defaultdict
 from dataclasses import replace
 
 from odoo import api, models
@@ -43,13 +42,16 @@ class OctopusBooking(models.Model):
             label = (line.name or line.account_id.display_name or "").split("\n")[0]
             problems += line.account_id._octopus_usage_problems(
                 dossier, move.journal_id, self.env._("line %(line)s", line=label))
-            taxes = self._line_taxes(line)
-            if len(taxes) != 1:
+            vat_taxes = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
+            if len(vat_taxes) != 1:
                 problems.append(self.env._(
-                    "Line %(line)s has %(count)s taxes: Octopus books one VAT code per line. Give the line exactly one "
-                    "tax (a 0%% tax if none applies).", line=label, count=len(taxes)))
+                    "Line %(line)s has %(count)s VAT taxes: Octopus books one VAT code per line. Give the line exactly "
+                    "one VAT tax (a 0%% tax if none applies); fixed-amount taxes such as Recupel may come on top.",
+                    line=label, count=len(vat_taxes)))
                 continue
-            problems += taxes._octopus_mapping_problems(dossier, refund=refund)
+            problems += vat_taxes._octopus_mapping_problems(dossier, refund=refund)
+        for tax_line in self._levy_lines(move):
+            problems += self._levy_problems(tax_line, dossier, refund)
         problems += move.commercial_partner_id._octopus_problems()
         if move.journal_id.octopus_payment_journal_id and period:
             problems += self._payment_problems(move, period)
@@ -73,6 +75,37 @@ class OctopusBooking(models.Model):
     @api.model
     def _line_taxes(self, line):
         return line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax.amount_type != "group")
+
+    @api.model
+    def _levy_lines(self, move):
+        """Odoo's tax lines of taxes that are not VAT (Recupel, Bebat): each becomes an Octopus line."""
+        return move.line_ids.filtered(
+            lambda line: line.display_type == "tax" and not line.tax_line_id._octopus_is_vat())
+
+    @api.model
+    def _levy_vat_tax(self, tax_line):
+        """The VAT tax charged on top of a levy (Odoo's `tax_ids` of the tax line: the taxes whose base includes it)."""
+        return tax_line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax._octopus_is_vat())[:1]
+
+    @api.model
+    def _levy_code(self, tax_line, dossier, refund):
+        """The VAT code a levy is booked under: that of the VAT charged on it, else the levy tax's own code."""
+        vat_tax = self._levy_vat_tax(tax_line)
+        return (vat_tax or tax_line.tax_line_id)._octopus_vat_code(dossier, refund=refund)
+
+    @api.model
+    def _levy_problems(self, tax_line, dossier, refund):
+        levy = tax_line.tax_line_id
+        problems = tax_line.account_id._octopus_usage_problems(
+            dossier, tax_line.move_id.journal_id, self.env._("tax %(tax)s", tax=levy.name))
+        if self._levy_vat_tax(tax_line):
+            return problems
+        if not levy._octopus_vat_code(dossier, refund=refund):
+            return problems + [self.env._(
+                "Tax %(tax)s is a fixed amount outside the VAT base: Octopus books it as a line of its own, which "
+                "needs a VAT code. Set an Octopus VAT code on the tax (a 0%% code, or one for amounts outside VAT).",
+                tax=levy.display_name)]
+        return problems + levy._octopus_mapping_problems(dossier, refund=refund)
 
     @api.model
     def _line_account(self, line, dossier):
@@ -100,14 +133,23 @@ class OctopusBooking(models.Model):
         for line in self._product_lines(move):
             if line.company_currency_id.is_zero(line.balance):
                 continue
-            code = self._line_taxes(line)._octopus_vat_code(dossier, refund=refund)
+            vat_tax = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
+            code = vat_tax._octopus_vat_code(dossier, refund=refund)
             label = (line.name or "").split("\n")[0][:50]
             lines.append(octopus_booking.BaseLine(self._line_account(line, dossier), code,
                                                   octopus_booking.to_cents(factor * line.balance), label))
-        vat = defaultdict(int)
-        for line in move.line_ids.filtered(lambda l: l.display_type == "tax"):
-            vat[line.tax_line_id._octopus_vat_code(dossier, refund=refund)] += \
-                octopus_booking.to_cents(factor * line.balance)
+        taxes = []
+        for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == "tax"):
+            cents = octopus_booking.to_cents(factor * line.balance)
+            if line.tax_line_id._octopus_is_vat():
+                code = line.tax_line_id._octopus_vat_code(dossier, refund=refund)
+                taxes.append(octopus_booking.TaxAmount(code, cents))
+            else:
+                taxes.append(octopus_booking.TaxAmount(
+                    self._levy_code(line, dossier, refund), cents, vat=False,
+                    account=self._line_account(line, dossier), label=line.tax_line_id.name[:50]))
+        levies, vat = octopus_booking.split_tax_amounts(taxes)
+        lines += levies
         comment = move.name if not move.ref else f"{move.name} {move.ref}"
         return octopus_booking.BookingInput(
             bookyear_id=period.bookyear_id.octopus_key, period=period.number,
@@ -115,7 +157,7 @@ class OctopusBooking(models.Model):
             relation={"relationKey": {"id": relation_key}},
             document_date=self._date(), expiry_date=move.invoice_date_due or self._date(),
             total_cents=self._total_cents(), refund=refund,
-            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=dict(vat))
+            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=vat)
 
     # -- prepare (inside the push; may call Octopus for the relation) --------------------------
 

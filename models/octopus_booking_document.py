@@ -52,6 +52,10 @@ class OctopusBooking(models.Model):
             problems += vat_taxes._octopus_mapping_problems(dossier, refund=refund)
         for tax_line in self._levy_lines(move):
             problems += self._levy_problems(tax_line, dossier, refund)
+        if self._foreign(move) and move.currency_id.decimal_places > 2:
+            problems.append(self.env._(
+                "Octopus holds amounts to the cent; %(currency)s has %(digits)s decimals. Book this invoice in euros.",
+                currency=move.currency_id.name, digits=move.currency_id.decimal_places))
         problems += move.commercial_partner_id._octopus_problems()
         if move.journal_id.octopus_payment_journal_id and period:
             problems += self._payment_problems(move, period)
@@ -122,25 +126,44 @@ class OctopusBooking(models.Model):
         """Turns balances into the document's direction: positive on invoices and on credit notes."""
         return -1 if self.move_id.move_type in ("out_invoice", "in_refund") else 1
 
+    @api.model
+    def _foreign(self, move):
+        return move.currency_id != move.company_currency_id
+
+    def _amount(self, line):
+        """A line's amount as Octopus books it: in the document's currency (ref §4.6 `currencyCode`)."""
+        return line.amount_currency if self._foreign(line.move_id) else line.balance
+
+    def _document_total_cents(self):
+        """The invoice total in its own currency, the booking's `amount`."""
+        terms = self.move_id.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return octopus_booking.to_cents(-self._factor() * sum(self._amount(term) for term in terms))
+
+    def _exchange_rate(self):
+        """Units of the document's currency per euro, the rate Odoo converted with (1.0 in euros)."""
+        move = self.move_id
+        return round(move.invoice_currency_rate, 6) if self._foreign(move) else 1.0
+
     def _total_cents(self):
         terms = self.move_id.line_ids.filtered(lambda line: line.display_type == "payment_term")
         return octopus_booking.to_cents(-self._factor() * sum(terms.mapped("balance")))
 
     def _booking_input(self, dossier, period, relation_key):
-        """BookingInput in company currency (EUR): base per line, VAT per Octopus code from Odoo's tax lines."""
+        """BookingInput in the document's currency: base per line, VAT per Octopus code and levies from Odoo's
+        tax lines, with the rate Odoo converted at."""
         move, factor, refund = self.move_id, self._factor(), self._refund()
         lines = []
         for line in self._product_lines(move):
-            if line.company_currency_id.is_zero(line.balance):
+            if line.company_currency_id.is_zero(line.balance) and line.currency_id.is_zero(line.amount_currency):
                 continue
             vat_tax = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
             code = vat_tax._octopus_vat_code(dossier, refund=refund)
             label = (line.name or "").split("\n")[0][:50]
             lines.append(octopus_booking.BaseLine(self._line_account(line, dossier), code,
-                                                  octopus_booking.to_cents(factor * line.balance), label))
+                                                  octopus_booking.to_cents(factor * self._amount(line)), label))
         taxes = []
         for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == "tax"):
-            cents = octopus_booking.to_cents(factor * line.balance)
+            cents = octopus_booking.to_cents(factor * self._amount(line))
             if line.tax_line_id._octopus_is_vat():
                 code = line.tax_line_id._octopus_vat_code(dossier, refund=refund)
                 taxes.append(octopus_booking.TaxAmount(code, cents))
@@ -156,7 +179,8 @@ class OctopusBooking(models.Model):
             journal_key=move.journal_id.octopus_journal_id.key, document_nr=0,
             relation={"relationKey": {"id": relation_key}},
             document_date=self._date(), expiry_date=move.invoice_date_due or self._date(),
-            total_cents=self._total_cents(), refund=refund,
+            total_cents=self._document_total_cents(), refund=refund, currency=move.currency_id.name,
+            exchange_rate=self._exchange_rate(),
             reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=vat)
 
     # -- prepare (inside the push; may call Octopus for the relation) --------------------------
@@ -183,6 +207,10 @@ class OctopusBooking(models.Model):
         octopus_journal = move.journal_id.octopus_journal_id
         period = dossier._period_for_date(self._date())
         api = session.api(dossier)
+        if self._foreign(move):
+            problems = dossier._octopus_currency_problems(move.currency_id, api)
+            if problems:
+                raise CheckFailed(problems)
         relation_key = self._relation_key(dossier, session)
         attachments, pdf_note = [], ""
         if not self._number_follows():  # otherwise the PDF follows the renaming
@@ -190,7 +218,7 @@ class OctopusBooking(models.Model):
         data = self._booking_input(dossier, period, relation_key)
         pdf = attachments[0]["fileName"] if attachments else "no PDF"
         summary = (f"POST buysellbookings {octopus_journal.key} {period.bookyear_id.name} #%(nr)s: "
-                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} EUR, "
+                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} {data.currency}, "
                    f"{len(data.lines)} line(s), relation {relation_key}, {pdf}")
         return Prepared(
             bookyear=period.bookyear_id, journal_year=octopus_journal._year_for(period.bookyear_id),
@@ -239,7 +267,7 @@ class OctopusBooking(models.Model):
         """The booking in `listing` that is this one (reference and amount, and number if given)."""
         move, total = self.move_id, self._total_cents()
         if self.kind == "invoice":
-            amount = octopus_booking.booking_amount(total, self._refund())
+            amount = octopus_booking.booking_amount(self._document_total_cents(), self._refund())
             return octopus_booking.find_own_booking(listing, reference=move.name, amount=amount, document_nr=nr)
         incoming = move.is_sale_document() != self._refund()
         amount = octopus_booking.to_amount(total if incoming else -total)

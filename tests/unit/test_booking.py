@@ -1,4 +1,5 @@
 """Booking payloads: grouping, exact cents, credit-note signs, payments, relations, read-back."""
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -172,3 +173,9 @@ def test_vat_of_two_lines_adds_up_per_code():
     _levies, vat = booking.split_tax_amounts([booking.TaxAmount("21", 2100), booking.TaxAmount("21", 11),
                                               booking.TaxAmount("06", 60)])
     assert vat == {"21": 2111, "06": 60}
+
+
+def test_foreign_currency_books_its_code_and_rate():
+    data = _input([BaseLine(700000, "21", 10000)], {"21": 2100}, 12100)
+    payload = booking.build_buysell_booking(replace(data, currency="USD", exchange_rate=1.0823))
+    assert (payload["currencyCode"], payload["exchangeRate"], payload["amount"]) == ("USD", 1.0823, 121.0)

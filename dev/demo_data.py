@@ -129,6 +129,70 @@ env["octopus.booking"]._push_due()
 env.cr.commit()
 print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
 
+# Issue 17: a line with VAT and a levy (Recupel, in the VAT base), and an invoice in US dollars.
+levy_account = env["account.account"].search(
+    [*env["account.account"]._check_company_domain(demo_bv), ("code", "=", "743000")], limit=1
+)
+levy_lines = [
+    (0, 0, {"repartition_type": "base"}),
+    (0, 0, {"repartition_type": "tax", "account_id": levy_account.id}),
+]
+recupel = env["account.tax"].search([("company_id", "=", demo_bv.id), ("name", "=", "Recupel")], limit=1) or env[
+    "account.tax"
+].create(
+    {
+        "name": "Recupel",
+        "amount_type": "fixed",
+        "amount": 2.50,
+        "type_tax_use": "sale",
+        "sequence": 1,
+        "include_base_amount": True,
+        "company_id": demo_bv.id,
+        "invoice_repartition_line_ids": levy_lines,
+        "refund_repartition_line_ids": levy_lines,
+    }
+)
+usd = env.ref("base.USD")
+usd.active = True
+if not usd.with_company(demo_bv).rate_ids.filtered(lambda r: r.company_id == demo_bv):
+    env["res.currency.rate"].create({"name": TODAY, "currency_id": usd.id, "company_id": demo_bv.id, "rate": 1.0823})
+more = env["account.move"]
+for partner, line, currency in (
+    (partners[0], ("Koelkast A+++", 899.0, recupel | tax21), demo_bv.currency_id),
+    (partners[2], ("Consultancy (USD)", 2000.0, tax21), usd),
+):
+    more |= (
+        env["account.move"]
+        .with_company(demo_bv)
+        .create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "journal_id": sale_journal.id,
+                "invoice_date": TODAY,
+                "currency_id": currency.id,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": line[0],
+                            "quantity": 1,
+                            "price_unit": line[1],
+                            "account_id": income.id,
+                            "tax_ids": [(6, 0, line[2].ids)],
+                        },
+                    )
+                ],
+            }
+        )
+    )
+more.action_post()
+env.cr.commit()
+env["octopus.booking"]._push_due()
+env.cr.commit()
+print("sent:", more.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
+
 # The accountant's side (issue 13): in the sandbox, the first invoice sent is paid in Octopus and
 # the second partly (a bank booking and its balancing each), read from the sandbox's own records
 # so that this does not depend on how Odoo stores the Octopus number.
@@ -140,7 +204,7 @@ booked = [
     for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
     if b["enteredBy"] == "api" and b["journalKey"] == "V1"
 ]
-for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two of the three sent
+for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two sent
     amount = round(record["booking"]["amount"] * share, 2)
     answer = requests.post(
         control + "/pay",

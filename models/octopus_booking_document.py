@@ -11,6 +11,8 @@ from .octopus_push_run import CheckFailed, Prepared
 _logger = logging.getLogger(__name__)
 
 INVOICE_REPORT = "account.account_invoices"
+UBL_MIMETYPES = ("application/xml", "text/xml")
+UBL_NAMESPACE = b"urn:oasis:names:specification:ubl:schema:xsd:"
 
 
 class OctopusBooking(models.Model):
@@ -281,12 +283,22 @@ class OctopusBooking(models.Model):
 
         Customer documents: the stored legal PDF, else Odoo's invoice report rendered now and kept
         as the legal PDF (so the customer gets the same file). Vendor bills: the uploaded original
-        when it is a PDF. A missing PDF never stops the booking.
+        when it is a PDF, and the e-invoice (UBL XML) it came as. A missing PDF never stops the booking.
         """
         filename, content, note = self._pdf()
-        if not content:
+        files = [(filename, content)] if content else []
+        files += [(xml.name, xml.raw) for xml in self._ubl_attachments()]
+        if not content and not files:
             return [], note
-        return [{"fileName": filename, "fileData": base64.b64encode(content).decode("ascii")}], ""
+        return [{"fileName": name, "fileData": base64.b64encode(data).decode("ascii")} for name, data in files], note
+
+    def _ubl_attachments(self):
+        """The UBL XML a vendor bill came as (Peppol, e-mail import): the accountant keeps the e-invoice."""
+        move = self.move_id
+        if move.is_sale_document():
+            return self.env["ir.attachment"]
+        xmls = move.attachment_ids.filtered(lambda a: a.mimetype in UBL_MIMETYPES and not a.res_field)
+        return xmls.filtered(lambda a: UBL_NAMESPACE in (a.raw or b"")[:2000])
 
     def _pdf(self):
         move = self.move_id

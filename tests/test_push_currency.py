@@ -62,5 +62,3 @@ class TestPushCurrency(PushCommon):
 
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn("Octopus does not know the invoice's currency", self._booking(invoice).message)
-
-__all__ = ["Command"]

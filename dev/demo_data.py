@@ -96,9 +96,10 @@ tax21 = env["account.tax"].search(
     ],
     limit=1,
 )
-moves = env["account.move"]
-for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
-    moves |= (
+
+
+def sale_invoice(partner, name, price, taxes, currency=None):
+    return (
         env["account.move"]
         .with_company(demo_bv)
         .create(
@@ -107,27 +108,37 @@ for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), 
                 "partner_id": partner.id,
                 "journal_id": sale_journal.id,
                 "invoice_date": TODAY,
+                "currency_id": (currency or demo_bv.currency_id).id,
                 "invoice_line_ids": [
                     (
                         0,
                         0,
                         {
-                            "name": f"Consultancy {index + 1}",
+                            "name": name,
                             "quantity": 1,
-                            "price_unit": amount,
+                            "price_unit": price,
                             "account_id": income.id,
-                            "tax_ids": [(6, 0, tax21.ids)],
+                            "tax_ids": [(6, 0, taxes.ids)],
                         },
                     )
                 ],
             }
         )
     )
-moves.action_post()
-env.cr.commit()
-env["octopus.booking"]._push_due()
-env.cr.commit()
-print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
+
+
+def post_and_send(moves):
+    moves.action_post()
+    env.cr.commit()
+    env["octopus.booking"]._push_due()
+    env.cr.commit()
+    print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
+
+
+moves = env["account.move"]
+for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
+    moves |= sale_invoice(partner, f"Consultancy {index + 1}", amount, tax21)
+post_and_send(moves)
 
 # Issue 17: a line with VAT and a levy (Recupel, in the VAT base), and an invoice in US dollars.
 levy_account = env["account.account"].search(
@@ -156,42 +167,10 @@ usd = env.ref("base.USD")
 usd.active = True
 if not usd.with_company(demo_bv).rate_ids.filtered(lambda r: r.company_id == demo_bv):
     env["res.currency.rate"].create({"name": TODAY, "currency_id": usd.id, "company_id": demo_bv.id, "rate": 1.0823})
-more = env["account.move"]
-for partner, line, currency in (
-    (partners[0], ("Koelkast A+++", 899.0, recupel | tax21), demo_bv.currency_id),
-    (partners[2], ("Consultancy (USD)", 2000.0, tax21), usd),
-):
-    more |= (
-        env["account.move"]
-        .with_company(demo_bv)
-        .create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "journal_id": sale_journal.id,
-                "invoice_date": TODAY,
-                "currency_id": currency.id,
-                "invoice_line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": line[0],
-                            "quantity": 1,
-                            "price_unit": line[1],
-                            "account_id": income.id,
-                            "tax_ids": [(6, 0, line[2].ids)],
-                        },
-                    )
-                ],
-            }
-        )
-    )
-more.action_post()
-env.cr.commit()
-env["octopus.booking"]._push_due()
-env.cr.commit()
-print("sent:", more.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
+post_and_send(
+    sale_invoice(partners[0], "Koelkast A+++", 899.0, recupel | tax21)
+    | sale_invoice(partners[2], "Consultancy (USD)", 2000.0, tax21, currency=usd)
+)
 
 # The accountant's side (issue 13): in the sandbox, the first invoice sent is paid in Octopus and
 # the second partly (a bank booking and its balancing each), read from the sandbox's own records

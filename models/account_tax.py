@@ -116,6 +116,8 @@ class AccountTax(models.Model):
         the push's)."""
         self.ensure_one()
         code = self._octopus_vat_code(dossier, refund=refund)
+        if not code and not self._octopus_is_vat():
+            return []  # a levy books under the VAT charged on it; one outside the VAT base is checked per invoice
         if not code:
             return [self.env._("Tax %(tax)s has no Octopus VAT code of dossier %(dossier)s: set one on the tax.",
                                tax=self.display_name, dossier=dossier.display_name)]

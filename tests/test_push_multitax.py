@@ -76,3 +76,8 @@ class TestPushMultiTax(PushCommon):
 
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn("has 2 VAT taxes: Octopus books one VAT code per line", self._booking(invoice).message)
+
+    def test_mapping_check_does_not_ask_a_code_for_a_levy(self):
+        problems = "\n".join(self.dossier._mapping_problems())
+        self.assertNotIn("Recupel", problems)
+        self.assertNotIn("Bebat", problems, "outside the VAT base it is checked on the invoice that uses it")

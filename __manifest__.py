@@ -21,9 +21,12 @@
         "security/octopus_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
+        "data/octopus_first_sync_cron.xml",
+        "data/mail_activity_type.xml",
         "views/octopus_connection_views.xml",
         "views/octopus_dossier_views.xml",
         "wizard/octopus_link_wizard_views.xml",
+        "wizard/octopus_link_companies_views.xml",
         "views/octopus_bookyear_views.xml",
         "views/octopus_master_data_views.xml",
         "views/account_journal_views.xml",
@@ -37,8 +40,14 @@
         "views/octopus_menus.xml",
         "views/octopus_push_menus.xml",
         "views/octopus_dossier_push_views.xml",
+        "views/octopus_dossier_mapping_views.xml",
+        "views/octopus_monitor_views.xml",
+        "views/octopus_portfolio_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "account_octopus/static/src/js/*.js",
+        ],
         "web.assets_tests": [
             "account_octopus/static/tests/tours/*.js",
         ],

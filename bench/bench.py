@@ -59,7 +59,7 @@ def verdict(met):
 
 class Bench:
     def __init__(self, registry, quick=False, report_url=None, conf=None, db=None):
-        from odoo.addons.account_octopus.tests.campaign import world  # noqa: PLC0415
+        from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
         from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
         self.world = world
         self.SandboxServer = SandboxServer
@@ -482,7 +482,7 @@ class Bench:
 def drain_main(args):
     """Child process of the backlog benchmark: the cron until nothing is due, RSS sampled."""
     registry = bootstrap(args.config, args.db)
-    from odoo.addons.account_octopus.tests.campaign import world  # noqa: PLC0415
+    from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
     with open(args.pdf, "rb") as handle:
         pdf = handle.read()
     batches_rss = []
@@ -536,7 +536,7 @@ def main():
     registry = bootstrap(args.config, args.db)
     if args.report_url:
         with registry.cursor() as cr:
-            from odoo.addons.account_octopus.tests.campaign.world import open_env  # noqa: PLC0415
+            from odoo.addons.account_octopus.campaign.world import open_env  # noqa: PLC0415
             open_env(cr)["ir.config_parameter"].set_param("report.url", args.report_url)
     bench = Bench(registry, quick=args.quick, report_url=args.report_url, conf=args.config, db=args.db)
     for name in args.names:

@@ -1,5 +1,5 @@
 # pylint: disable=odoo-addons-relative-import  # a script run outside the addon package: no relative import
-"""The fault campaign (tests/campaign/campaign.py) from the command line; bench/run faults starts it.
+"""The fault campaign (campaign/campaign.py) from the command line; bench/run faults starts it.
 
     python3 bench/fault_campaign.py -c odoo.conf -d DB [--quick] [--moves N] [--dossiers N] [--workers N]
 
@@ -33,7 +33,7 @@ def main():
     parser.add_argument("--fault-rate", type=float)
     args = parser.parse_args()
     registry = bootstrap(args.config, args.db)
-    from odoo.addons.account_octopus.tests.campaign.campaign import Campaign, Config  # noqa: PLC0415
+    from odoo.addons.account_octopus.campaign.campaign import Campaign, Config  # noqa: PLC0415
     config = Config(**(QUICK if args.quick else {}))
     for name in ("moves", "dossiers", "workers", "seed", "fault_rate"):
         if getattr(args, name) is not None:

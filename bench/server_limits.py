@@ -11,7 +11,10 @@ defaults unless --limit-time-real lowers them): threaded with 2 cron threads, or
 --max-cron-threads=1`. Four users post invoices over XML-RPC while the sandbox (a thread of this
 process) injects 5xx, dropped connections, lost replies, 12 s timeouts and journal locks of a few
 seconds. The cron renders real PDFs (wkhtmltopdf, through the server's own HTTP) and pushes them.
-When every invoice has left the queue it reads the server log and prints: the longest cron lap and
+Once the faults stop, the hourly retry is brought forward every 30 s (the stored deadlines move back
+an hour and the cron is triggered, as world.shift_deadlines does for the backlog benchmark), so what
+waits for a lock or a lost reply is settled within minutes. When every invoice has left the queue it
+reads the server log and prints: the longest cron lap and
 job run, limit warnings, workers killed, server restarts, and what Octopus holds against what Odoo
 sent (lost, duplicates). Exits 1 when any of those that must be 0 is not.
 """
@@ -28,6 +31,8 @@ import time
 import xmlrpc.client
 from datetime import datetime
 
+import psycopg2.errors
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import bootstrap, figure, say  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -37,6 +42,7 @@ MODES = {
     "threaded": ["--max-cron-threads=2"],
     "workers": ["--workers=2", "--max-cron-threads=1"],
 }
+PENDING = ("to_send", "sending", "waiting", "uncertain")
 ADMIN_PASSWORD = "admin"  # a database created with --without-demo keeps admin / admin
 
 
@@ -195,13 +201,21 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
         uid = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/common").authenticate(db, "admin", ADMIN_PASSWORD, {})
         post_errors = post_invoices(server.url, db, uid, values, args.users)
         posted_at = time.monotonic()
-        pending = None
+        pending, hour_passed_at = None, time.monotonic()
         deadline = posted_at + args.drain_minutes * 60
         while time.monotonic() < deadline:
             with registry.cursor() as cr:
-                cr.execute("SELECT count(*) FROM account_move WHERE company_id = %s AND state = 'posted' "
-                           "AND octopus_state IN ('to_send', 'sending', 'waiting', 'uncertain')", [company_id])
+                cr.execute("SELECT count(*) FROM octopus_booking WHERE company_id = %s AND state IN %s",
+                           [company_id, PENDING])
                 pending = cr.fetchone()[0]
+                if pending and not injector.is_alive() and time.monotonic() - hour_passed_at > 30:
+                    try:
+                        world.shift_deadlines(cr, sandbox.state, 3600 + 60)
+                        world.open_env(cr).ref("account_octopus.ir_cron_octopus_push")._trigger()
+                        cr.commit()  # pylint: disable=invalid-commit
+                        hour_passed_at = time.monotonic()
+                    except psycopg2.errors.SerializationFailure:
+                        cr.rollback()  # the cron wrote a booking meanwhile: next round
             if not pending:
                 break
             time.sleep(2)
@@ -211,7 +225,8 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
             injector.stop()
         server.stop()
     with registry.cursor() as cr:
-        cr.execute("SELECT name, octopus_state FROM account_move WHERE company_id = %s AND state = 'posted'",
+        cr.execute("SELECT m.name, b.state FROM account_move m LEFT JOIN octopus_booking b "
+                   "ON b.move_id = m.id AND b.kind = 'invoice' WHERE m.company_id = %s AND m.state = 'posted'",
                    [company_id])
         moves = dict(cr.fetchall())
     stored = collections.Counter(booking["booking"]["reference"] for booking in sandbox.state.bookings(dossier_id))
@@ -252,7 +267,7 @@ def main():
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the Odoo servers on the way out
     registry = bootstrap(args.conf, args.db)
-    from odoo.addons.account_octopus.bench import world  # noqa: PLC0415
+    from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
     from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
     work = os.environ.get("BENCH_WORK") or os.path.dirname(os.path.abspath(args.conf))
     results = {mode: run_mode(registry, world, SandboxServer, args.conf, args.db, mode, args, work)

@@ -1,7 +1,9 @@
 # Demo data for dev/demo, run inside `odoo shell` (env is given). Builds what a new user would
-# otherwise click together: two Belgian companies, the Octopus sandbox connection, one company
-# linked with bookyears synchronised and journals / IBAN mapped, and a few invoices already sent.
-# The second company stays unlinked so the "not yet linked" notice and the link flow can be tried.
+# otherwise click together: Demo BV linked with bookyears synchronised, journals / IBAN mapped and a
+# few invoices already sent; then, as a syndic would, three associations of co-owners brought in at
+# once with "Link companies" on the connection: two existing companies (Zonneveld, Parkzicht) and one
+# created from its dossier (ACP Les Jardins de la Meuse). Dossier 1003 (Events & Tickets BV) stays
+# without a company, so "Link companies" can be tried.
 import os
 from datetime import date
 
@@ -40,11 +42,15 @@ def make_company(name, vat, street, zip_code, city, iban):
     return company
 
 
-demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge", "BE71 0961 2345 6769")
-hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent", "BE68 5390 0754 7034")
+demo_bv = make_company("Demo BV", "BE0477472701", "Kerkstraat 1", "8000", "Brugge",
+                       "BE71 0961 2345 6769")
+hoa = make_company("VME Residentie Zonneveld", "BE0403019261", "Zonnelaan 12", "9000", "Gent",
+                   "BE68 5390 0754 7034")
+parkzicht = make_company("VME Parkzicht", "BE0456123791", "Tiensestraat 88", "3000", "Leuven",
+                         "BE73 7350 1234 5660")
 env.user.company_id = demo_bv
 env.ref("base.user_admin").company_id = demo_bv
-env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id]))
+env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id, parkzicht.id]))
 
 connection = env["octopus.connection"].with_context(active_test=False).search(
     [("url", "=", SANDBOX_URL)], limit=1
@@ -96,8 +102,6 @@ tax21 = env["account.tax"].search(
     ],
     limit=1,
 )
-
-
 def sale_invoice(partner, name, price, taxes, currency=None):
     return (
         env["account.move"]
@@ -127,18 +131,10 @@ def sale_invoice(partner, name, price, taxes, currency=None):
     )
 
 
-def post_and_send(moves):
-    moves.action_post()
-    env.cr.commit()
-    env["octopus.booking"]._push_due()
-    env.cr.commit()
-    print("sent:", moves.mapped(lambda m: (m.name, m.octopus_state, m.octopus_number)))
-
-
 moves = env["account.move"]
 for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
     moves |= sale_invoice(partner, f"Consultancy {index + 1}", amount, tax21)
-post_and_send(moves)
+moves.action_post()
 
 # Issue 17: a line with VAT and a levy (Recupel, in the VAT base), and an invoice in US dollars.
 levy_account = env["account.account"].search(
@@ -167,10 +163,56 @@ usd = env.ref("base.USD")
 usd.active = True
 if not usd.with_company(demo_bv).rate_ids.filtered(lambda r: r.company_id == demo_bv):
     env["res.currency.rate"].create({"name": TODAY, "currency_id": usd.id, "company_id": demo_bv.id, "rate": 1.0823})
-post_and_send(
-    sale_invoice(partners[0], "Koelkast A+++", 899.0, recupel | tax21)
-    | sale_invoice(partners[2], "Consultancy (USD)", 2000.0, tax21, currency=usd)
+issue_17 = sale_invoice(partners[0], "Koelkast A+++", 899.0, recupel | tax21) | sale_invoice(
+    partners[2], "Consultancy (USD)", 2000.0, tax21, currency=usd
 )
+issue_17.action_post()
+moves |= issue_17
+
+# The associations, all at once: Link companies on the connection (existing companies are found by
+# VAT number; ACP Les Jardins de la Meuse is created from its dossier with the Belgian chart).
+ASSOCIATIONS = {1002: "link", 1004: "link", 1005: "create"}
+wizard = env["octopus.link.companies"].browse(connection.action_link_companies()["res_id"])
+for line in wizard.line_ids.filtered(lambda l: l.octopus_key in ASSOCIATIONS and l.decision != "linked"):
+    line.decision = ASSOCIATIONS[line.octopus_key]
+if wizard.line_ids.filtered(lambda l: l.decision in ("link", "create")):
+    print("link companies:", wizard.action_link()["params"]["message"])
+jardins = env["res.company"].search([("vat", "=", "BE0812345603")], limit=1)
+env.ref("base.user_admin").company_ids |= jardins
+env = env(context=dict(env.context, allowed_company_ids=[demo_bv.id, hoa.id, parkzicht.id, jardins.id]))
+
+
+def association_move(company, move_type, partner, label, amount, tax_xmlid):
+    journal = env["account.journal"].search(
+        [("company_id", "=", company.id), ("type", "=", "sale" if move_type == "out_invoice" else "purchase")],
+        limit=1)
+    tax = env.ref(f"account.{company.id}_{tax_xmlid}")
+    return env["account.move"].with_company(company).create({
+        "move_type": move_type, "partner_id": partner.id, "journal_id": journal.id, "invoice_date": TODAY,
+        "invoice_line_ids": [(0, 0, {"name": label, "quantity": 1, "price_unit": amount,
+                                     "tax_ids": [(6, 0, tax.ids)]})]})
+
+
+owner = env["res.partner"].search([("name", "=", "Familie Claes")], limit=1) or env["res.partner"].create(
+    {"name": "Familie Claes", "street": "Zonnelaan 12 bus 3", "zip": "9000", "city": "Gent",
+     "country_id": env.ref("base.be").id})
+contractor = env["res.partner"].search([("name", "=", "Dakwerken Peeters BV")], limit=1) or \
+    env["res.partner"].create({"name": "Dakwerken Peeters BV", "vat": "BE0417884314", "is_company": True,
+                               "country_id": env.ref("base.be").id})
+if not env["account.move"].search_count([("company_id", "in", (hoa | parkzicht | jardins).ids)]):
+    moves |= association_move(hoa, "out_invoice", owner, "Provisie werkkapitaal", 450.0, "attn_VAT-OUT-00-L")
+    moves |= association_move(hoa, "out_invoice", owner, "Provisie reservekapitaal", 200.0, "attn_VAT-OUT-00-L")
+    moves |= association_move(jardins, "out_invoice", owner, "Provision fonds de roulement", 380.0,
+                              "attn_VAT-OUT-00-L")
+    # Roof works under the co-contractor scheme: the dossier has no VAT code for it, so the bill fails
+    # until someone sets one on the tax (what the portfolio's "Failed" column is for).
+    moves |= association_move(parkzicht, "in_invoice", contractor, "Herstelling dakgoot", 1200.0,
+                              "attn_VAT-IN-V81-21-CC")
+    moves.filtered(lambda m: m.state == "draft").action_post()
+env.cr.commit()
+env["octopus.booking"]._push_due()
+env.cr.commit()
+print("sent:", moves.mapped(lambda m: (m.company_id.name, m.name, m.octopus_state, m.octopus_number)))
 
 # The accountant's side (issue 13): in the sandbox, the first invoice sent is paid in Octopus and
 # the second partly (a bank booking and its balancing each), read from the sandbox's own records

@@ -22,6 +22,7 @@ PAGES = [
     ("5-invoices", "/odoo/action-account.action_move_out_invoice_type", None),
     ("6-invoice-sent", "/odoo/action-account.action_move_out_invoice_type", "first-record"),
     ("7-pushes", "/odoo/action-account_octopus.action_octopus_pushes", None),
+    ("9-monitor", "/odoo/action-account_octopus.action_octopus_monitor", None),
 ]
 
 
@@ -53,16 +54,25 @@ def main():
                 page.wait_for_selector(".o_form_view", timeout=30000)
             page.wait_for_timeout(1200)
             page.screenshot(path=os.path.join(OUT, f"{name}.png"))
-        # The unlinked company shows the notice and the "Link with Octopus" button.
-        page.goto(ODOO + "/odoo/action-base.action_res_company_form")
-        page.wait_for_selector(".o_data_row", timeout=60000)
-        page.locator(".o_data_row", has_text="Zonneveld").first.click()
-        page.wait_for_selector(".o_form_view", timeout=30000)
-        tab = page.locator(".o_notebook a.nav-link", has_text="Octopus")
-        if tab.count():
-            tab.first.click()
+        # Link companies: every dossier of the login next to its company.
+        page.goto(ODOO + "/odoo/action-account_octopus.action_octopus_connection")
+        page.click(".o_data_row td[name=name]", timeout=60000)
+        page.click("button[name=action_link_companies]", timeout=30000)
+        page.wait_for_selector(".modal .o_data_row", timeout=30000)
         page.wait_for_timeout(1200)
-        page.screenshot(path=os.path.join(OUT, "4-company-not-linked.png"))
+        page.screenshot(path=os.path.join(OUT, "4-link-companies.png"))
+        # The portfolio, from the menu Accounting > Octopus: it reloads the page with every company of
+        # the user ticked in the switcher.
+        page.goto(ODOO + "/odoo/action-account_octopus.action_server_octopus_portfolio")
+        page.wait_for_url("**/action-account_octopus.action_octopus_portfolio**", timeout=60000)
+        page.wait_for_selector(".o_list_view .o_data_row", timeout=60000)
+        page.wait_for_timeout(1200)
+        page.screenshot(path=os.path.join(OUT, "9-portfolio.png"))
+        # An association's mapping on one tab, with the suggestions.
+        page.locator(".o_data_row", has_text="Parkzicht").first.click(timeout=60000)
+        page.click(".o_notebook a.nav-link[name=mapping_lines]", timeout=30000)
+        page.wait_for_timeout(1200)
+        page.screenshot(path=os.path.join(OUT, "10-mapping-tab.png"))
         page.goto(SANDBOX + "/_sandbox/")
         page.wait_for_timeout(1500)
         page.screenshot(path=os.path.join(OUT, "8-sandbox-control.png"), full_page=True)

@@ -1,6 +1,8 @@
 from . import octopus_connection
 from . import octopus_call_counter
 from . import octopus_dossier
+from . import octopus_dossier_sync
+from . import octopus_dossier_mapping
 from . import octopus_dossier_currency
 from . import octopus_bookyear
 from . import octopus_bookyear_period
@@ -14,6 +16,7 @@ from . import octopus_booking
 from . import octopus_booking_document
 from . import octopus_booking_outcome
 from . import octopus_booking_push
+from . import octopus_booking_monitor
 from . import octopus_push_attempt
 from . import res_company
 from . import res_config_settings
@@ -24,3 +27,4 @@ from . import account_tax
 from . import res_partner_bank
 from . import account_move
 from . import octopus_dossier_push
+from . import octopus_dossier_portfolio

@@ -25,16 +25,28 @@ class AccountJournal(models.Model):
     octopus_number_follows = fields.Boolean(
         string="Odoo number follows Octopus",
         help="Rename the posted Odoo invoice after its Octopus number (year/journal/number).")
-    octopus_dossier_id = fields.Many2one("octopus.dossier", compute="_compute_octopus_dossier_id")
+    # stored: the dossier's mapping tab lists the company's journals through it (a One2many)
+    octopus_dossier_id = fields.Many2one("octopus.dossier", compute="_compute_octopus_dossier_id", store=True,
+                                         index="btree_not_null")
     octopus_journal_type = fields.Char(compute="_compute_octopus_journal_type")
     octopus_bank_journal_id = fields.Many2one(
         related="bank_account_id.octopus_journal_id", readonly=False, string="Octopus financial journal",
         help="The Octopus financial (F) journal that holds this bank account's movements.")
 
-    @api.depends("company_id")
+    octopus_suggested_journal_id = fields.Many2one(
+        "octopus.journal", compute="_compute_octopus_suggested_journal_id", string="Suggested Octopus journal",
+        help="Sales: the V journal for bookings; purchases: the A journal; a bank account: the F journal whose "
+             "name carries its IBAN.")
+
+    @api.depends("company_id.octopus_dossier_ids")
     def _compute_octopus_dossier_id(self):
         for journal in self:
             journal.octopus_dossier_id = journal.company_id.octopus_dossier_id
+
+    @api.depends("type", "octopus_dossier_id.journal_ids", "bank_account_id.acc_number")
+    def _compute_octopus_suggested_journal_id(self):
+        for journal in self:
+            journal.octopus_suggested_journal_id = journal.octopus_dossier_id._suggest_journal(journal)
 
     @api.depends("type")
     def _compute_octopus_journal_type(self):

@@ -44,6 +44,13 @@ class AccountMove(models.Model):
         for move in self:
             move.octopus_attempt_count = counts.get(move, 0)
 
+    @api.depends("octopus_state")
+    def _compute_show_reset_to_draft_button(self):
+        """A move booked in Octopus shows only the Octopus manager's own reset (keeping the booking)."""
+        res = super()._compute_show_reset_to_draft_button()
+        self.filtered(lambda m: m.octopus_state == "sent").show_reset_to_draft_button = False
+        return res
+
     def _octopus_booking(self, kind):
         return self.octopus_booking_ids.filtered(lambda b: b.kind == kind)[:1]
 
@@ -142,9 +149,17 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Only failed or waiting Octopus pushes can be retried."))
         bookings.sudo()._requeue()  # sudo: see _octopus_queue
         bookings._trigger_push()
-        return self.env["octopus.connection"]._notify(
-            self.env._("Octopus"), self.env._("%(count)s move(s) will be sent to Octopus in a moment.",
-                                              count=len(bookings.move_id)), "info")
+        return bookings.move_id._octopus_queued_notification()
+
+    def _octopus_queued_notification(self):
+        """The toast of Retry / Send now from the monitor: what was queued, by its name."""
+        if len(self) == 1:
+            message = self.env._("%(move)s queued: it is sent to Octopus in a moment.", move=self.display_name)
+        else:
+            message = self.env._("%(count)s invoices queued: they are sent to Octopus in a moment.",
+                                 count=len(self))
+        return self.env["octopus.connection"]._notify(self.env._("Octopus"), message, "success",
+                                                      {"type": "ir.actions.client", "tag": "soft_reload"})
 
     def action_octopus_mark_sent(self):
         """For an Octopus manager who booked the move in Octopus by hand: stop pushing it."""
@@ -153,7 +168,7 @@ class AccountMove(models.Model):
         self.octopus_booking_ids.filtered(
             lambda b: b.kind == "invoice" and b.state in ("to_send", "waiting", "failed", "uncertain")
         ).sudo()._mark_sent_by_hand()  # sudo: see _octopus_queue
-        return True
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     def action_octopus_force_draft(self):
         """Manager button: reset a booked move to draft; Octopus keeps its booking."""

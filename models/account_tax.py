@@ -34,12 +34,31 @@ class AccountTax(models.Model):
     _inherit = "account.tax"
 
     octopus_vat_code = fields.Char(
-        string="Octopus VAT code",
+        string="Octopus VAT code (text)",
         help="Octopus VAT code for this tax. Empty: a default is chosen among the dossier's VAT codes "
              "from the tax's rate and use (sale/purchase, intra-EU, export, co-contractor).")
+    octopus_vat_code_id = fields.Many2one(
+        "octopus.vat.code", string="Octopus VAT code", compute="_compute_octopus_vat_code_id",
+        inverse="_inverse_octopus_vat_code_id", domain="[('company_id', '=', company_id)]",
+        help="Choose among the dossier's VAT codes (synchronised from Octopus); empty: a default is chosen "
+             "from the tax's rate and use.")
     octopus_vat_code_resolved = fields.Char(
         compute="_compute_octopus_vat_code_resolved", string="Octopus VAT code used",
         help="The VAT code invoices with this tax carry in Octopus (credit notes may use a credit-note code).")
+
+    @api.depends("octopus_vat_code", "company_id")
+    def _compute_octopus_vat_code_id(self):
+        """The dossier's VAT code record for the stored code: the form offers a choice, the code stays
+        the one value the push reads."""
+        codes = self.env["octopus.vat.code"].search([("company_id", "in", self.company_id.ids),
+                                                     ("code", "in", [c for c in self.mapped("octopus_vat_code") if c])])
+        by_key = {(c.company_id, c.code): c for c in codes}
+        for tax in self:
+            tax.octopus_vat_code_id = by_key.get((tax.company_id, tax.octopus_vat_code), False)
+
+    def _inverse_octopus_vat_code_id(self):
+        for tax in self:
+            tax.octopus_vat_code = tax.octopus_vat_code_id.code or False
 
     @api.depends("octopus_vat_code", "amount", "type_tax_use", "company_id")
     def _compute_octopus_vat_code_resolved(self):

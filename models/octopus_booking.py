@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..octopus.booking import display_number
@@ -52,8 +52,8 @@ class OctopusBooking(models.Model):
     waiting_reason = fields.Selection([("lock", "Journal open in Octopus"), ("limit", "Daily limit reached"),
                                        ("network", "Octopus unreachable")], readonly=True)
     # The one rule for "due": next_try has come. Only pending states carry one (see write()), so
-    # the cron's query is one scan of this partial index, in order.
-    next_try = fields.Datetime(readonly=True, index="btree_not_null")
+    # the cron's query is one scan, in its order, of the partial index made in init().
+    next_try = fields.Datetime(readonly=True)
     retry_count = fields.Integer(readonly=True, help="Failed tries in a row; the next try waits longer each time.")
     message = fields.Text(readonly=True)
     bookyear_id = fields.Many2one("octopus.bookyear", readonly=True, ondelete="restrict")
@@ -69,6 +69,10 @@ class OctopusBooking(models.Model):
     attempt_ids = fields.One2many("octopus.push.attempt", "booking_id", readonly=True)
 
     _sql_constraints = [("unique_kind", "unique(move_id, kind)", "One Octopus booking of each kind per move.")]
+
+    def init(self):
+        tools.create_index(self.env.cr, "octopus_booking_due_index", self._table, ["next_try", "id"],
+                           where="next_try IS NOT NULL")
 
     @api.depends("state", "bookyear_id.name", "journal_key", "document_nr")
     def _compute_number(self):

@@ -29,7 +29,8 @@ class OctopusBooking(models.Model):
     _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
 
     def _apply_outcome(self, outcome, attempt):
-        """State (through the transition table), numbers, attempt row, chatter note, dossier pause."""
+        """State (through the transition table), numbers, attempt row, chatter note, dossier pause;
+        the parking of the company's queue follows in its own transaction (_park_queue)."""
         self.ensure_one()
         vals = {"state": outcome.state, **outcome.values}
         if outcome.message:
@@ -53,12 +54,24 @@ class OctopusBooking(models.Model):
             dossier._octopus_push_resumed()
         if outcome.wake_at:
             self._trigger_push(at=outcome.wake_at)
-        if outcome.park:
-            try:
-                with self.env.cr.savepoint():
-                    self._lock_due_of_company()._park(dossier)
-            except CONCURRENCY_ERRORS:
-                _logger.info("Octopus queue of dossier %s parked by its own turns (concurrent update).", dossier.id)
+        self._octopus_announce()
+
+    def _park_queue(self):
+        """After an outcome with `park`: the company's other due bookings wait with this one. Run in a
+        transaction of its own (the loop commits before), so rows other workers committed meanwhile
+        are in its snapshot; those it still clashes with are parked at their own turn."""
+        dossier = self.company_id.octopus_dossier_id
+        try:
+            with self.env.cr.savepoint():
+                self._lock_due_of_company()._park(dossier)
+        except CONCURRENCY_ERRORS:
+            _logger.info("Octopus queue of dossier %s parked by its own turns (concurrent update).", dossier.id)
+
+    def _octopus_announce(self):
+        """Tell open invoice forms their Octopus state changed (Odoo's bus, on commit): the invoicing
+        users' group channel, which every invoicing user's browser listens to."""
+        group = self.env.ref("account.group_account_invoice")
+        self.env["bus.bus"]._sendone(group, "account_octopus/move_state", {"move_ids": self.move_id.ids})
 
     def _queue_follow_ups(self):
         """An invoice booked in Octopus: its payment booking follows when its journal books payments."""
@@ -164,13 +177,11 @@ class OctopusBooking(models.Model):
 
     def _waiting_message(self, reason, until):
         """The one text of a booking waiting for its dossier's pause to end."""
-        when = f"{until:%Y-%m-%d %H:%M}"
+        dossier = self.company_id.octopus_dossier_id
         if reason == "lock":
-            return self.env._("Waiting: the Octopus journal is open by another user, so Octopus refuses bookings. "
-                              "Sent automatically once it is closed in Octopus (next try %(when)s UTC); press "
-                              "Retry to try at once.", when=when)
-        return self.env._("Waiting: Octopus' daily call limit is reached. Sent automatically from %(when)s UTC.",
-                          when=when)
+            return self.env._("Waiting: %(lock)s", lock=dossier._octopus_lock_text(until))
+        return self.env._("Waiting: Octopus' daily call limit is reached. Sent by itself from %(when)s.",
+                          when=dossier._octopus_time(until))
 
     def _park(self, dossier):
         """Wait until the dossier's pause ends, in one write for all these bookings rather than one
@@ -183,6 +194,7 @@ class OctopusBooking(models.Model):
         uncertain.write({"next_try": until})
         (self - uncertain).write({"state": "waiting", "waiting_reason": reason, "next_try": until,
                                   "message": self._waiting_message(reason, until)})
+        self._octopus_announce()
 
     def _lock_due_of_company(self):
         """The other due bookings of this booking's company, row-locked; those another worker holds,
@@ -218,9 +230,11 @@ class OctopusBooking(models.Model):
         """What Octopus refused and what to fix, with Octopus' own words."""
         fixes = [
             (errors.JournalClosed, self.env._("The Octopus journal or period is closed: ask the accountant to reopen "
-                                              "it, or change the invoice date; then press Retry.")),
+                                              "it, then press Retry; or reset the invoice to draft, change its date "
+                                              "and confirm it again: it is sent by itself.")),
             (errors.PeriodProtected, self.env._("The Octopus period is protected: ask the accountant to unprotect it, "
-                                                "or change the invoice date; then press Retry.")),
+                                                "then press Retry; or reset the invoice to draft, change its date and "
+                                                "confirm it again: it is sent by itself.")),
             (errors.UnknownPeriod, self.env._("Octopus does not know this period: synchronise the bookyears, then "
                                               "press Retry.")),
             (errors.UnknownJournal, self.env._("Octopus does not know this journal: synchronise the bookyears and "

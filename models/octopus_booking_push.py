@@ -85,6 +85,13 @@ class OctopusBooking(models.Model):
             self.env._("Octopus"), self.env._("Sending to Octopus is done for now; see the pushes for what is "
                                               "left."), "info", {"type": "ir.actions.client", "tag": "soft_reload"})
 
+    def _with_audience(self, trigger):
+        """The background job writes in the language and time zone of the company's responsible users
+        (like Odoo's own scheduled notes); "Send now" answers the person who pressed it."""
+        if trigger != "cron":
+            return self
+        return self.with_context(**self.company_id.octopus_dossier_id._octopus_audience())
+
     # -- the loop: the only commits ---------------------------------------------------------------
 
     def _push_loop(self, domain, trigger, with_commit, limit=None):
@@ -116,7 +123,8 @@ class OctopusBooking(models.Model):
                     break
                 seen.append(booking.id)
                 budget.taken += 1
-                booking.with_company(booking.company_id)._push_one(trigger, session, with_commit)
+                booking.with_company(booking.company_id)._with_audience(trigger)._push_one(
+                    trigger, session, with_commit)
         finally:
             session.close()
             self.env.invalidate_all()  # callers read what the run wrote as it is stored
@@ -136,6 +144,10 @@ class OctopusBooking(models.Model):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                     if outcome.relock and not self._lock_due([("id", "=", self.id), ("state", "=", "sending")]):
                         return "busy"
+                if outcome.park:
+                    self._park_queue()
+                    if with_commit:
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
         except NotSent as exc:
             if not with_commit:
                 raise exc.__cause__ from exc
@@ -202,7 +214,10 @@ class OctopusBooking(models.Model):
         except CONCURRENCY_ERRORS:
             raise
         except CheckFailed as exc:
-            yield self._failed(" ".join([*exc.problems, self.env._("Then press Retry.")]), attempt)
+            # The fix is often in the invoice itself (a tax, a date): draft, fix, confirm sends it again.
+            yield self._failed(" ".join([*exc.problems, self.env._(
+                "Then press Retry; to change the invoice itself: reset it to draft, fix it and confirm it again, it "
+                "is sent by itself.")]), attempt)
             return
         except OCTOPUS_FAILURES as exc:
             yield self._refused(exc, attempt)

@@ -291,6 +291,11 @@ class OctopusConnection(models.Model):
         self.ensure_one()
         return self.env.company._octopus_link(self)
 
+    def action_link_companies(self):
+        """Every dossier of this login next to its Odoo company: link them all in one go."""
+        self.ensure_one()
+        return self.env["octopus.link.companies"]._open(self)
+
     def action_open_dossiers(self):
         self.ensure_one()
         return {
@@ -303,8 +308,11 @@ class OctopusConnection(models.Model):
         }
 
     @api.model
-    def _notify(self, title, message, kind, next_action=None):
-        params = {"title": title, "message": message, "type": kind, "sticky": kind != "success"}
+    def _notify(self, title, message, kind, next_action=None, sticky=None):
+        """A notification; it stays until closed when it is not a success, or when `sticky` says so
+        (what a button did: the user reads it after the page reloaded)."""
+        params = {"title": title, "message": message, "type": kind,
+                  "sticky": kind != "success" if sticky is None else sticky}
         if next_action:
             params["next"] = next_action
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}

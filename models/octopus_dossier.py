@@ -1,6 +1,7 @@
 import logging
 
 import requests
+from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.exceptions import UserError
@@ -20,7 +21,7 @@ class OctopusDossier(models.Model):
 
     _name = "octopus.dossier"
     _description = "Octopus dossier"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name"
 
     name = fields.Char(required=True, readonly=True)
@@ -71,10 +72,10 @@ class OctopusDossier(models.Model):
 
     def _compute_mapping_report(self):
         for dossier in self:
-            problems = dossier._mapping_problems()
+            problems = dossier._mapping_problem_items()
             dossier.mapping_ok = not problems
             if problems:
-                items = "".join(f"<li>{html_escape(problem)}</li>" for problem in problems)
+                items = "".join(f"<li>{dossier._problem_html(record, problem)}</li>" for record, problem in problems)
                 dossier.mapping_report = f"<ul>{items}</ul>"
             else:
                 dossier.mapping_report = "<p>%s</p>" % html_escape(
@@ -110,10 +111,20 @@ class OctopusDossier(models.Model):
     # -- buttons -------------------------------------------------------------------------------
 
     def action_sync_bookyears(self):
+        """Button: synchronise, then say what was read in a notification that stays."""
+        self.ensure_one()
+        dossier = self.with_company(self.company_id)  # any company the user may access, active or not
+        message, warnings = dossier._synchronise()
+        return self.connection_id._notify(
+            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name), message,
+            "warning" if warnings else "success", {"type": "ir.actions.client", "tag": "soft_reload"},
+            sticky=True)
+
+    def _synchronise(self):
         """Read bookyears, journals, accounts and VAT codes, then write them in one go.
 
         Everything is fetched before anything is written, so an Octopus error leaves the copies
-        as they were.
+        as they were. Returns (what was read, warnings), also kept as a note in the chatter.
         """
         self.ensure_one()
         self.check_access("write")
@@ -126,16 +137,13 @@ class OctopusDossier(models.Model):
                 dossier=self.display_name, reason=self.connection_id._error_message(exc))) from exc
         with self.env.cr.savepoint():
             self._write_master_data(data)
-        bookyears = len(data["bookyears"])
         message = self.env._(
-            "%(count)s bookyears, %(journals)s journals, %(accounts)s accounts and %(vat_codes)s VAT codes "
-            "synchronised.", count=bookyears, journals=len(self.journal_ids),
+            "%(count)s bookyears, %(journals)s journals, %(accounts)s accounts, %(vat_codes)s VAT codes read.",
+            count=len(data["bookyears"]), journals=len(self.journal_ids),
             accounts=len(self.account_ids), vat_codes=len(self.vat_code_ids))
-        if warnings:
-            message = " ".join([message, *warnings])
-        return self.connection_id._notify(
-            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name), message,
-            "warning" if warnings else "success", {"type": "ir.actions.client", "tag": "soft_reload"})
+        message = " ".join([message, *warnings])
+        self.message_post(body=message, subtype_xmlid="mail.mt_note")
+        return message, warnings
 
     def _fetch_master_data(self):
         """All remote data of a synchronisation, and warnings for parts skipped by a daily limit.
@@ -196,12 +204,22 @@ class OctopusDossier(models.Model):
 
     def action_check_mapping(self):
         self.ensure_one()
-        problems = self._mapping_problems()
+        problems = self.with_company(self.company_id)._mapping_problems()
         title = self.env._("Octopus mapping of %(company)s", company=self.company_id.name)
         if not problems:
-            return self.connection_id._notify(title, self.env._(
-                "Every journal, account and tax Odoo sends has its Octopus counterpart."), "success")
+            message = self.env._("Every journal, account and tax Odoo sends has its Octopus counterpart.")
+            self._octopus_log(message)
+            return self.connection_id._notify(title, message, "success")
+        self._octopus_log(self.env._("Mapping check: %(count)s problem(s) found.", count=len(problems)), problems)
         return self.connection_id._notify(title, "\n".join(problems), "warning")
+
+    def _octopus_log(self, message, details=()):
+        """A note in the dossier's chatter: the toast goes, the history of syncs and checks stays."""
+        body = Markup("<p>%s</p>") % message
+        if details:
+            body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % line for line in details)
+        # sudo: the note is the addon's record of what was read or found
+        self.sudo()._message_log(body=body)
 
     def _open_list(self, model, name):
         return {"type": "ir.actions.act_window", "name": name, "res_model": model,
@@ -223,24 +241,30 @@ class OctopusDossier(models.Model):
 
     def _mapping_problems(self):
         """Translated sentences, one per missing or wrong mapping, so nothing surfaces at push time."""
+        return [problem for _record, problem in self._mapping_problem_items()]
+
+    def _mapping_problem_items(self):
+        """(record to fix, sentence) per missing or wrong mapping; the record may be empty."""
         self.ensure_one()
         if not self.bookyear_ids:
-            return [self.env._("The bookyears are not synchronised yet: press 'Synchronise bookyears'.")]
+            return [(self, self.env._("The bookyears are not synchronised yet: press 'Synchronise bookyears'."))]
         problems = []
         company = self.company_id
         journals = self.env["account.journal"].with_company(company).search([
             ("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))])
         for journal in journals:
-            problems += journal._octopus_mapping_problems(self)
+            problems += [(journal, problem) for problem in journal._octopus_mapping_problems(self)]
         for journal in journals.filtered("default_account_id"):
-            problems += journal.default_account_id.with_company(company)._octopus_usage_problems(
-                self, journal, self.env._("used by journal %(journal)s", journal=journal.name))
-        problems += self.env["account.account"]._octopus_override_problems(self)
+            account = journal.default_account_id.with_company(company)
+            problems += [(account, problem) for problem in account._octopus_usage_problems(
+                self, journal, self.env._("used by journal %(journal)s", journal=journal.name))]
+        problems += [(self.env["account.account"], problem)
+                     for problem in self.env["account.account"]._octopus_override_problems(self)]
         taxes = self.env["account.tax"].search([
             ("company_id", "=", company.id), ("type_tax_use", "in", ("sale", "purchase")),
             ("amount_type", "!=", "group")])
         for tax in taxes:
-            problems += tax._octopus_mapping_problems(self)
+            problems += [(tax, problem) for problem in tax._octopus_mapping_problems(self)]
         for bank in journals.octopus_payment_journal_id.bank_account_id:
-            problems += bank._octopus_problems()
+            problems += [(bank, problem) for problem in bank._octopus_problems()]
         return list(dict.fromkeys(problems))

@@ -6,6 +6,7 @@ from odoo import fields, models
 
 from .octopus_booking import MANAGER_GROUP
 
+LOCK_ACTIVITY_XMLID = "account_octopus.mail_activity_type_octopus_lock"
 LOCK_RETRY = timedelta(hours=1)
 NEXT_DAY_MARGIN = timedelta(minutes=5)
 
@@ -14,10 +15,14 @@ class OctopusDossier(models.Model):
     """The push's view of a dossier: paused while its journal is open in Octopus or its daily
     limit is reached, so the other bookings wait without calling Octopus.
 
-    Lock notification: one internal note on the dossier that notifies the company's Octopus
-    managers and the salespeople of the waiting invoices, once per lock (not once per invoice).
-    A note rather than an activity: the dossier has no activities, the note lands in each
-    person's Odoo inbox, and the dossier's chatter keeps the history of locks.
+    Lock notification, once per lock (not once per invoice): an activity on the dossier for each
+    of the company's Octopus managers and the salespeople of the waiting invoices. An activity shows
+    in Odoo's activity menu whatever the person's e-mail preference (a note notifying them would go
+    by e-mail only for those who chose e-mail); it is marked done when Octopus accepts bookings
+    again. The dossier's chatter keeps the history of locks as notes.
+
+    What the background job writes (notes, booking messages) is in the language and time zone of
+    the company's responsible users (_octopus_audience), as Odoo's own scheduled notes are.
     """
 
     _inherit = "octopus.dossier"
@@ -36,8 +41,8 @@ class OctopusDossier(models.Model):
                 "to open that bookyear in Octopus), then press Retry.", date=date, dossier=self.display_name)]
         if period.bookyear_id.closed:
             return [self.env._(
-                "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it or change the invoice date, "
-                "then press Retry.", year=period.bookyear_id.name)]
+                "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it, or give the invoice a date "
+                "in an open bookyear.", year=period.bookyear_id.name)]
         return []
 
     def _octopus_push_paused(self):
@@ -58,7 +63,7 @@ class OctopusDossier(models.Model):
         return datetime.combine(now.date() + timedelta(days=1), time.min) + NEXT_DAY_MARGIN
 
     def _octopus_notify_lock(self, move):
-        """Tell the people responsible for the company, once per lock."""
+        """Tell the people responsible for the company, once per lock, inside Odoo."""
         self.ensure_one()
         if self.push_lock_notified:
             return
@@ -66,15 +71,44 @@ class OctopusDossier(models.Model):
                                                       ("state", "in", ("to_send", "waiting"))]).move_id
         users = self._octopus_responsible_users() | (waiting | move).invoice_user_id.filtered(
             lambda u: u.active and not u.share)
-        body = Markup("<p>%s</p>") % self.env._(
+        text = self.env._("%(lock)s First invoice waiting: %(move)s. If it lasts, ask whoever has the journal open "
+                          "in Octopus to close it.", lock=self._octopus_lock_text(self.push_paused_until),
+                          move=move.display_name)
+        summary = self.env._("Octopus journal open by another user")
+        # sudo: the note and the activities are the addon's, made for whichever user's push met the lock
+        dossier = self.sudo()
+        dossier._message_log(body=Markup("<p>%s</p>") % text)
+        activity_type = self.env.ref(LOCK_ACTIVITY_XMLID)
+        for user in users:
+            dossier.activity_schedule(
+                activity_type_id=activity_type.id, summary=summary, note=Markup("<p>%s</p>") % text,
+                user_id=user.id)
+        dossier.push_lock_notified = True
+
+    def _octopus_lock_text(self, until):
+        """The one wording of a lock, for the waiting invoices and the notice alike."""
+        return self.env._(
             "Octopus refuses bookings for %(company)s: a journal of dossier %(dossier)s is open by another user in "
-            "Octopus. The invoices wait (first one: %(move)s); Odoo tries again every hour and sends them all as "
-            "soon as the journal is closed in Octopus (Retry on a waiting invoice tries at once). If it lasts, ask "
-            "whoever has it open in Octopus to close it.",
-            company=self.company_id.name, dossier=self.display_name, move=move.display_name)
-        # sudo: the note is the addon's, posted for whichever user's push met the lock
-        self.sudo().message_post(body=body, subtype_xmlid="mail.mt_note", partner_ids=users.partner_id.ids)
-        self.sudo().push_lock_notified = True
+            "Octopus. The invoices wait and are sent by themselves once it is closed (next try %(when)s); Retry "
+            "tries at once.", company=self.company_id.name, dossier=self.display_name, when=self._octopus_time(until))
+
+    def _octopus_time(self, value):
+        """A date and time as the readers see it next to it in Odoo's lists (their language's date and
+        short time format) in their time zone (see _octopus_audience)."""
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        local = fields.Datetime.context_timestamp(self, value)  # the context's tz, else the user's
+        return local.strftime(f"{lang.date_format} {lang.short_time_format}")
+
+    def _octopus_audience(self):
+        """Language and time zone for what the background job writes for this company: those of its
+        Octopus managers (the most common language among them), else the company's partner's."""
+        self.ensure_one()
+        users = self._octopus_responsible_users()
+        partner = self.company_id.partner_id
+        langs = users.mapped("lang")
+        lang = max(set(langs), key=langs.count) if langs else partner.lang
+        tz = next((u.tz for u in users if u.tz), False) or partner.tz or "UTC"
+        return {"lang": lang or "en_US", "tz": tz}
 
     def _octopus_responsible_users(self):
         group = self.env.ref(MANAGER_GROUP)
@@ -98,9 +132,10 @@ class OctopusDossier(models.Model):
         if not (self.push_paused_until or self.push_lock_notified):
             return
         if self.push_lock_notified:
-            self.sudo().message_post(body=Markup("<p>%s</p>") % self.env._(
-                "Octopus accepts bookings again; the waiting invoices are being sent."),
-                subtype_xmlid="mail.mt_note")
+            message = self.env._("Octopus accepts bookings again; the waiting invoices are being sent.")
+            self.sudo().message_post(body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note")
+            self.sudo().activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(LOCK_ACTIVITY_XMLID)
+                                              ).action_feedback(feedback=message)
         # sudo: see _octopus_pause_push
         self.sudo().write({"push_paused_until": False, "push_pause_reason": False, "push_lock_notified": False})
         if self._octopus_waiting_due_now():

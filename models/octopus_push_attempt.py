@@ -19,8 +19,9 @@ class OctopusPushAttempt(models.Model):
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Send now")], required=True, readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_summary = fields.Char(readonly=True)
-    http_status = fields.Integer(string="HTTP status", readonly=True)
-    error_code = fields.Integer(string="Octopus error code", readonly=True)
+    # codes, not quantities: never summed in grouped lists
+    http_status = fields.Integer(string="HTTP status", readonly=True, aggregator=None)
+    error_code = fields.Integer(string="Octopus error code", readonly=True, aggregator=None)
     message = fields.Text(readonly=True)
     outcome = fields.Selection([("sent", "Sent"), ("adopted", "Found in Octopus"), ("waiting", "Waiting"),
                                 ("uncertain", "Uncertain"), ("failed", "Failed"), ("retry", "Will retry")],

@@ -21,8 +21,13 @@ class ResCompany(models.Model):
 
     @api.depends("octopus_dossier_ids")
     def _compute_octopus_dossier_id(self):
+        # A company the user may access shows its dossier even when it is not among the active
+        # companies (the dossier's record rule follows the active ones).
+        user_companies = self.env.user.company_ids
         for company in self:
-            company.octopus_dossier_id = company.octopus_dossier_ids[:1]
+            own = company if self.env.su or company in user_companies else company.browse()
+            dossiers = own._octopus_as_active().octopus_dossier_ids if own else company.octopus_dossier_ids
+            company.octopus_dossier_id = dossiers[:1]
 
     def _octopus_problems(self):
         """What keeps this company's invoices out of Octopus (the push's first check)."""
@@ -37,7 +42,23 @@ class ResCompany(models.Model):
     def action_octopus_link_dossier(self):
         """Find the company's dossier by VAT number in Octopus and link it (button)."""
         self.ensure_one()
-        return self._octopus_link(self._octopus_connections())
+        company = self._octopus_as_active()
+        return company._octopus_link(company._octopus_connections())
+
+    def _octopus_as_active(self):
+        """This company as the active one, whatever company the user works in.
+
+        The buttons may be pressed on any company the user has access to (Settings > Companies, the
+        portfolio) without switching to it first: with_company() adds it to the allowed companies,
+        so the record rules of the dossier and its data apply to it, and refuses a company the user
+        may not access.
+        """
+        self.ensure_one()
+        return self.with_company(self)
+
+    def _octopus_context(self):
+        """Context of the actions opened for this company: it becomes one of the allowed companies."""
+        return {"allowed_company_ids": self._octopus_as_active().env.companies.ids}
 
     def _octopus_connections(self):
         """Active connections to search: the company's own ones, else the shared ones."""
@@ -86,10 +107,8 @@ class ResCompany(models.Model):
                 vat=to_octopus_format(vat_key), connections=", ".join(connections.mapped("name"))), "warning")
         if len(matches) == 1:
             dossier = self._octopus_create_dossier(*matches[0])
-            return notify(self.env._("Linked with Octopus"), self.env._(
-                "%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its "
-                "bookyears.", company=self.name, dossier=dossier.display_name), "success",
-                {"type": "ir.actions.client", "tag": "soft_reload"})
+            return notify(self.env._("Linked with Octopus"), dossier._link_message(), "success",
+                          {"type": "ir.actions.client", "tag": "soft_reload"}, sticky=True)
         return self.env["octopus.link.wizard"]._open(self, vat_key, matches)
 
     def _octopus_create_dossier(self, connection, data):
@@ -105,23 +124,25 @@ class ResCompany(models.Model):
                 else self.env._("another company")
             raise UserError(self.env._("The Octopus dossier %(dossier)s is already linked to %(holder)s.",
                                        dossier=taken.name, holder=holder))
-        return self.env["octopus.dossier"].create({
+        dossier = self.env["octopus.dossier"].create({
             "name": data.get("dossierDescription") or str(key),
             "connection_id": connection.id,
             "company_id": self.id,
             "octopus_key": key,
             "vat": data.get("vatNr") or self.vat,
         })
+        dossier.message_post(body=dossier._link_message(), subtype_xmlid="mail.mt_note")
+        return dossier
 
     def action_octopus_open_dossier(self):
         self.ensure_one()
         return {"type": "ir.actions.act_window", "res_model": "octopus.dossier", "view_mode": "form",
-                "res_id": self.octopus_dossier_id.id}
+                "res_id": self._octopus_as_active().octopus_dossier_id.id, "context": self._octopus_context()}
 
     def action_octopus_sync_bookyears(self):
         self.ensure_one()
-        return self.octopus_dossier_id.action_sync_bookyears()
+        return self._octopus_as_active().octopus_dossier_id.action_sync_bookyears()
 
     def action_octopus_unlink_dossier(self):
         self.ensure_one()
-        return self.octopus_dossier_id.action_unlink_company()
+        return self._octopus_as_active().octopus_dossier_id.action_unlink_company()

@@ -3,6 +3,9 @@ from . import test_connection
 from . import test_dossier_link
 from . import test_bookyears
 from . import test_mapping
+from . import test_link_companies
+from . import test_portfolio
+from . import test_mapping_tab
 from . import test_security
 from . import test_push_booking
 from . import test_push_multitax
@@ -19,3 +22,4 @@ from . import test_fault_campaign
 from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
+from . import test_screens

@@ -4,13 +4,13 @@ typed in Octopus, expired tokens, daily limits). Every move must end booked exac
 
 Workers need committed data, which a TransactionCase cannot give: the campaign builds its companies
 and moves through its own cursors, commits, and removes them again at the end (as
-test_push_concurrency.py does). The logic lives in tests/campaign/, shared with bench/run faults.
+test_push_concurrency.py does). The logic lives in campaign/, shared with bench/run faults.
 """
 from odoo.modules.registry import Registry
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
 
-from .campaign.campaign import Campaign, Config
+from odoo.addons.account_octopus.campaign.campaign import Campaign, Config
 
 
 @tagged("post_install", "-at_install")

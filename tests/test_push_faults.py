@@ -39,8 +39,10 @@ class TestPushFaults(PushCommon):
         self.assertIn("open by another user", self._booking(first).message)
         self.assertEqual(self._calls(POST_BOOKING), 1, "the other invoices wait without calling Octopus")
         [note] = self._lock_notes()
-        self.assertIn(self.env.user.partner_id, note.partner_ids, "the responsible users are notified")
         self.assertTrue(note.subtype_id.internal)
+        activities = self.dossier.activity_ids
+        self.assertIn(self.env.user, activities.user_id, "the responsible users have it in Odoo's activities")
+        self.assertIn("open by another user", str(activities[:1].note))
 
         third = self._move()  # posted during the lock
         self._push()
@@ -49,6 +51,7 @@ class TestPushFaults(PushCommon):
         self.assertEqual(third.octopus_state, "waiting")
         self.assertEqual(self._calls(POST_BOOKING), 1)
         self.assertEqual(len(self._lock_notes()), 1, "one notification, not one per invoice or per run")
+        self.assertEqual(len(self.dossier.activity_ids), len(activities), "one activity per person and lock")
 
         self.sandbox.state.unlock(DEMO_DOSSIER_ID)
         with freeze_time(self._later(hours=1, minutes=1)):
@@ -59,6 +62,7 @@ class TestPushFaults(PushCommon):
         self.assertEqual(len(self._bookings()), 3)
         self.assertFalse(self.dossier.push_paused_until)
         self.assertTrue(self.dossier.message_ids.filtered(lambda m: "accepts bookings again" in (m.body or "")))
+        self.assertFalse(self.dossier.activity_ids, "the lock's activity is done once Octopus accepts bookings")
 
     def test_cron_run_by_hand_after_unlock_sends_at_once(self):
         self.sandbox.state.lock(DEMO_DOSSIER_ID)

@@ -95,3 +95,32 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.assertEqual(booking["booking"]["reference"], invoice.name)
         self.assertEqual(booking["booking"]["amount"], 121.0)
         self.assertTrue(invoice.octopus_number.endswith(f"/V1/{booking['documentSequenceNr']}"))
+
+        # 4. The ticketing organiser's morning: the night's invoices met a journal open in Octopus.
+        self.env.user.notification_type = "email"
+        self.sandbox.state.lock(DEMO_DOSSIER_ID)
+        night = invoice.copy() | invoice.copy()
+        night.action_post()
+        self.env["octopus.booking"]._push_due(with_commit=False)
+        self.assertEqual(set(night.mapped("octopus_state")), {"waiting"})
+        self.sandbox.state.unlock(DEMO_DOSSIER_ID)
+        self._tour("/odoo/action-account_octopus.action_octopus_monitor", "account_octopus_tour_monitor")
+        self.assertEqual(set(night.octopus_booking_ids.mapped("state")), {"to_send"}, "queued by Send now")
+        self.env["octopus.booking"]._push_due(with_commit=False)  # the job the Send now woke up
+        self.assertEqual(set(night.mapped("octopus_state")), {"sent"})
+
+    def test_link_companies_screen(self):
+        """Link companies: the demo company and an association found by VAT number, and a third one
+        created from its dossier, linked in one action from the connection."""
+        association = self.setup_other_company(name="Tour association 1002", vat="BE0403019261")["company"]
+
+        self._tour("/odoo/action-account_octopus.action_octopus_connection", "account_octopus_tour_link_companies")
+
+        # sudo: what the browser did, read whatever this test's environment still caches of the user's
+        # companies (the browser's request gave the user the created company)
+        created = self.env["res.company"].sudo().search([("vat", "=", "BE0812345603")])
+        self.assertEqual(created.name, "ACP Les Jardins de la Meuse")
+        self.assertIn(self.env.user, created.user_ids)
+        dossiers = (self.company | association | created).sudo().octopus_dossier_ids
+        self.assertEqual(sorted(dossiers.mapped("octopus_key")), [DEMO_DOSSIER_ID, 1002, 1005])
+        self.assertTrue(all(dossiers.mapped("last_sync_date")), "synchronised in the same action")

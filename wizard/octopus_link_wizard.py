@@ -58,18 +58,9 @@ class OctopusLinkWizardLine(models.TransientModel):
     def action_link(self):
         """Link the wizard's company to this dossier."""
         self.ensure_one()
-        company = self.wizard_id.company_id
-        dossier = company._octopus_create_dossier(
-            self.connection_id,
-            {"dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat},
-        )
+        company = self.wizard_id.company_id._octopus_as_active()
+        dossier = company._octopus_create_dossier(self.connection_id, {
+            "dossierKey": {"id": self.octopus_key}, "dossierDescription": self.name, "vatNr": self.dossier_vat})
         return self.env["octopus.connection"]._notify(
-            self.env._("Linked with Octopus"),
-            self.env._(
-                "%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its bookyears.",
-                company=company.name,
-                dossier=dossier.display_name,
-            ),
-            "success",
-            {"type": "ir.actions.act_window_close"},
-        )
+            self.env._("Linked with Octopus"), dossier._link_message(), "success",
+            {"type": "ir.actions.act_window_close"}, sticky=True)

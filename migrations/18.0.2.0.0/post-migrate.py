@@ -6,18 +6,30 @@ number), send times, check-needed flags and messages are kept; each attempt is l
 booking. The old columns are dropped by Odoo afterwards (their fields no longer exist). The cron
 record is ``noupdate``: it is pointed at the booking model here.
 """
+
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
 
 PENDING = ("to_send", "sending", "waiting", "uncertain")  # the states that carry a next try
 OLD_COLUMNS = {  # 18.0.1.0.0's account_move columns of each booking
-    "invoice": {"state": "octopus_state", "message": "octopus_message", "journal_key": "octopus_journal_key",
-                "document_nr": "octopus_document_nr", "number": "octopus_number", "sent_at": "octopus_sent_at",
-                "check_needed": "octopus_check_needed"},
-    "payment": {"state": "octopus_payment_state", "message": "octopus_payment_message",
-                "journal_key": "octopus_payment_journal_key", "document_nr": "octopus_payment_document_nr",
-                "number": "octopus_payment_number", "sent_at": "octopus_payment_sent_at",
-                "check_needed": "octopus_payment_check_needed"},
+    "invoice": {
+        "state": "octopus_state",
+        "message": "octopus_message",
+        "journal_key": "octopus_journal_key",
+        "document_nr": "octopus_document_nr",
+        "number": "octopus_number",
+        "sent_at": "octopus_sent_at",
+        "check_needed": "octopus_check_needed",
+    },
+    "payment": {
+        "state": "octopus_payment_state",
+        "message": "octopus_payment_message",
+        "journal_key": "octopus_payment_journal_key",
+        "document_nr": "octopus_payment_document_nr",
+        "number": "octopus_payment_number",
+        "sent_at": "octopus_payment_sent_at",
+        "check_needed": "octopus_payment_check_needed",
+    },
 }
 
 
@@ -30,15 +42,19 @@ def migrate(cr, version):
 def migrate_outbox(env):
     """Create the booking rows from the 18.0.1.0.0 columns of account_move (SQL: thousands of rows)."""
     cr = env.cr
-    cr.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'account_move' "
-               "AND column_name = 'octopus_payment_journal_key'")
+    cr.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'account_move' "
+        "AND column_name = 'octopus_payment_journal_key'"
+    )
     if not cr.fetchone():
         return
     # The shared columns (waiting reason, next try, retry count) belonged to whichever booking was still
     # on its way: the invoice's, or the payment's once the invoice was sent.
     for kind, columns in OLD_COLUMNS.items():
         state = SQL.identifier(columns["state"])
-        cr.execute(SQL("""
+        cr.execute(
+            SQL(
+                """
             INSERT INTO octopus_booking (move_id, company_id, kind, state, waiting_reason, message, next_try,
                                          retry_count, bookyear_id, journal_key, document_nr, number, sent_at,
                                          check_needed, reread_journals, create_uid, create_date, write_uid,
@@ -55,8 +71,14 @@ def migrate_outbox(env):
               FROM account_move
              WHERE %(state)s IS NOT NULL AND (%(kind)s = 'invoice' OR octopus_state = 'sent')
                 ON CONFLICT (move_id, kind) DO NOTHING
-        """, kind=kind, state=state, pending=PENDING, uid=env.uid,
-            **{name: SQL.identifier(column) for name, column in columns.items() if name != "state"}))
+        """,
+                kind=kind,
+                state=state,
+                pending=PENDING,
+                uid=env.uid,
+                **{name: SQL.identifier(column) for name, column in columns.items() if name != "state"},
+            )
+        )
     cr.execute("""
         UPDATE octopus_push_attempt attempt
            SET booking_id = booking.id

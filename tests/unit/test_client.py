@@ -174,7 +174,7 @@ def test_unknown_or_forbidden_dossier(client, state):
 # -- every call ------------------------------------------------------------------------------
 
 def test_list_dossiers(client):
-    assert [d["dossierKey"]["id"] for d in client.list_dossiers()] == [1001, 1002, 1003]
+    assert [d["dossierKey"]["id"] for d in client.list_dossiers()] == [1001, 1002, 1003, 1004, 1005]
 
 
 def test_master_data(dossier):

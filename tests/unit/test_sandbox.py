@@ -163,7 +163,7 @@ def test_list_dossiers(octo):
     answer = requests.get(f"{octo.url}/dossiers", headers={"Token": octo.token()}, timeout=5)
     assert answer.status_code == 200
     dossiers = answer.json()
-    assert [d["dossierKey"] for d in dossiers] == [{"id": 1001}, {"id": 1002}, {"id": 1003}]
+    assert [d["dossierKey"] for d in dossiers] == [{"id": 1001}, {"id": 1002}, {"id": 1003}, {"id": 1004}, {"id": 1005}]
     demo = dossiers[0]
     assert demo["dossierDescription"] == "Demo BV" and demo["vatNr"] == "BE0477.472.701"
     assert {"streetAndNr", "postalCode", "city", "country", "email", "languageCode"} <= set(demo)

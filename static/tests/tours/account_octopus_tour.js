@@ -7,7 +7,10 @@
  *      "Synchronise bookyears";
  *   2. account_octopus_tour_journal: the sales journal's Octopus tab → Octopus journal V1;
  *   3. account_octopus_tour_invoice: a new customer invoice → Confirm → "Send to Octopus" → "Sent"
- *      with its Octopus number.
+ *      with its Octopus number;
+ *   4. account_octopus_tour_monitor: the ticketing organiser's morning after a lock in Octopus: the
+ *      lock's activity in Odoo's activity menu (their notification preference is e-mail), the
+ *      Octopus monitor counting the waiting invoices, all selected, "Send now / Retry", the toast.
  * Selectors go by field and button names (div[name=...], button[name=...]), never by labels that
  * translations or wording changes would break, except the record names the test itself creates.
  */
@@ -17,22 +20,27 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
+/** Open the sandbox connection from the list and sign in (the first steps of two tours). */
+const signInSteps = () => [
+    {
+        content: "Open the sandbox connection",
+        trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
+        run: "click",
+    },
+    {
+        content: "Sign in to Octopus",
+        trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
+        run: "click",
+    },
+    {
+        content: "The sign-in worked: the statusbar says so",
+        trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
+    },
+];
+
 tours.add("account_octopus_tour_link", {
     steps: () => [
-        {
-            content: "Open the sandbox connection",
-            trigger: ".o_view_controller.o_list_view .o_data_row td[name=name]:contains(Octopus sandbox)",
-            run: "click",
-        },
-        {
-            content: "Sign in to Octopus",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_test_connection]",
-            run: "click",
-        },
-        {
-            content: "The sign-in worked: the statusbar says so",
-            trigger: ".o_form_view .o_form_statusbar div[name=state] .o_arrow_button_current[data-value=ok]",
-        },
+        ...signInSteps(),
         {
             content: "Link the company with its Octopus dossier (found by VAT number)",
             trigger: ".o_form_view .o_form_statusbar button[name=action_link_company]",
@@ -168,6 +176,96 @@ tours.add("account_octopus_tour_invoice", {
         {
             content: "The chatter tells the Octopus number too",
             trigger: ".o-mail-Chatter .o-mail-Message-body:contains(/V1/)",
+        },
+    ],
+});
+
+// Link companies: every dossier of the login next to its company, linked in one go (tests/test_tour.py).
+tours.add("account_octopus_tour_link_companies", {
+    steps: () => [
+        ...signInSteps(),
+        {
+            content: "Open Link companies",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_link_companies]",
+            run: "click",
+        },
+        {
+            content: "Each dossier is listed next to the company with its VAT number",
+            trigger: ".modal .o_data_row:contains(Tour association 1002) td[name=company_id]:contains(Tour association 1002)",
+        },
+        {
+            content: "A dossier without a company: create it from the dossier",
+            trigger: ".modal .o_data_row:contains(ACP Les Jardins de la Meuse) td[name=decision]",
+            run: "click",
+        },
+        {
+            content: "Choose 'Create the company'",
+            trigger: ".modal .o_data_row.o_selected_row td[name=decision] select",
+            run: `select "create"`,
+        },
+        {
+            content: "Link the chosen rows in one go",
+            trigger: ".modal footer button[name=action_link]",
+            run: "click",
+        },
+        {
+            content: "The notification says what was linked and synchronised",
+            trigger: ".o_notification .o_notification_bar.bg-success",
+            // a company created with its chart of accounts and three synchronisations: seconds, more on a busy machine
+            timeout: 60000,
+        },
+        {
+            content: "The screen is closed",
+            trigger: "body:not(:has(.modal-dialog))",
+        },
+        {
+            content: "Back on the connection, which holds the dossiers",
+            trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
+        },
+    ],
+});
+
+tours.add("account_octopus_tour_monitor", {
+    steps: () => [
+        {
+            content: "The lock notice is in Odoo's activity menu, although notifications go by e-mail",
+            trigger: ".o_menu_systray .o-mail-ActivityMenu-counter",
+        },
+        {
+            content: "Open the activity menu",
+            trigger: ".o_menu_systray i[aria-label=Activities]",
+            run: "click",
+        },
+        {
+            content: "The Octopus dossier has the lock's activity",
+            trigger: ".o-mail-ActivityMenu .o-mail-ActivityGroup:contains(Octopus dossier)",
+        },
+        {
+            content: "Close the activity menu",
+            trigger: ".o_menu_systray i[aria-label=Activities]",
+            run: "click",
+        },
+        {
+            content: "The monitor counts the waiting invoices per state",
+            trigger: ".o_search_panel .o_search_panel_label:contains(Waiting) .o_search_panel_counter:contains(2)",
+        },
+        {
+            content: "... and lists them with their reason",
+            trigger: ".o_list_view .o_data_row td[name=waiting_reason]:not(:empty)",
+        },
+        {
+            content: "Select them all",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Send now / Retry",
+            trigger: ".o_control_panel button[name=action_octopus_send]",
+            run: "click",
+        },
+        {
+            content: "The toast says they are queued",
+            trigger: ".o_notification:contains(queued)",
         },
     ],
 });

@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from unittest.mock import patch
 
-from ...octopus.limits import DAILY_LIMITS
+from ..octopus.limits import DAILY_LIMITS
 from . import world
 
 _logger = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class Campaign:
     # -- set-up ------------------------------------------------------------------------------------
 
     def setup(self):
-        from ...sandbox import SandboxServer  # noqa: PLC0415
+        from ..sandbox import SandboxServer  # noqa: PLC0415
         cfg = self.config
         ids = [cfg.first_dossier_id + index for index in range(cfg.dossiers)]
         seeds = [world.dossier_seed(d, f"Campaign {d}", world.be_vat(d)) for d in ids]
@@ -219,7 +219,7 @@ class Campaign:
     def patched(self):
         """Short client timeouts and back-off (the sandbox is local), a fixed PDF instead of
         wkhtmltopdf, lower daily limits when asked, and a count of each worker's push results."""
-        from ...models.octopus_connection import OctopusConnection  # noqa: PLC0415
+        from ..models.octopus_connection import OctopusConnection  # noqa: PLC0415
         cfg = self.config
         get_client = OctopusConnection._get_client
 
@@ -234,7 +234,7 @@ class Campaign:
             if cfg.booking_limit:
                 stack.enter_context(patch.dict(DAILY_LIMITS, {"POST /buysellbookings": cfg.booking_limit,
                                                               "POST /financialdiversbookings": cfg.booking_limit}))
-            from ...models.octopus_booking_push import OctopusBooking  # noqa: PLC0415
+            from ..models.octopus_booking_push import OctopusBooking  # noqa: PLC0415
             push_one = OctopusBooking._push_one
             outcomes = self.outcomes
 

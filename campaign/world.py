@@ -1,7 +1,7 @@
 """The world the benchmarks and the fault campaign run in: generated sandbox dossiers, Belgian
 companies linked to them, customers, posted invoices, a simulated clock and the call counts.
 
-Shared by bench/bench.py, bench/campaign.py and tests/test_fault_campaign.py. Everything here
+Shared by bench/bench.py, campaign/campaign.py and tests/test_fault_campaign.py. Everything here
 works with real commits (the cron's own pattern); nothing here runs inside a test transaction.
 Imports Odoo only inside functions' arguments (an ``env`` or a registry), so the module is cheap.
 """
@@ -18,9 +18,9 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 
-from ...models.octopus_booking import PENDING
-from ...octopus.vat import is_valid_be_vat, to_octopus_format
-from ...sandbox import DEFAULT_SEED
+from ..models.octopus_booking import PENDING
+from ..octopus.vat import is_valid_be_vat, to_octopus_format
+from ..sandbox import DEFAULT_SEED
 
 USER = "bench@B99999"
 PASSWORD = "bench"

@@ -99,9 +99,8 @@ tax21 = env["account.tax"].search(
     ],
     limit=1,
 )
-moves = env["account.move"]
-for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
-    moves |= (
+def sale_invoice(partner, name, price, taxes, currency=None):
+    return (
         env["account.move"]
         .with_company(demo_bv)
         .create(
@@ -110,23 +109,62 @@ for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), 
                 "partner_id": partner.id,
                 "journal_id": sale_journal.id,
                 "invoice_date": TODAY,
+                "currency_id": (currency or demo_bv.currency_id).id,
                 "invoice_line_ids": [
                     (
                         0,
                         0,
                         {
-                            "name": f"Consultancy {index + 1}",
+                            "name": name,
                             "quantity": 1,
-                            "price_unit": amount,
+                            "price_unit": price,
                             "account_id": income.id,
-                            "tax_ids": [(6, 0, tax21.ids)],
+                            "tax_ids": [(6, 0, taxes.ids)],
                         },
                     )
                 ],
             }
         )
     )
+
+
+moves = env["account.move"]
+for index, (partner, amount) in enumerate(zip(partners, (1250.0, 89.5, 4300.0), strict=True)):
+    moves |= sale_invoice(partner, f"Consultancy {index + 1}", amount, tax21)
 moves.action_post()
+
+# Issue 17: a line with VAT and a levy (Recupel, in the VAT base), and an invoice in US dollars.
+levy_account = env["account.account"].search(
+    [*env["account.account"]._check_company_domain(demo_bv), ("code", "=", "743000")], limit=1
+)
+levy_lines = [
+    (0, 0, {"repartition_type": "base"}),
+    (0, 0, {"repartition_type": "tax", "account_id": levy_account.id}),
+]
+recupel = env["account.tax"].search([("company_id", "=", demo_bv.id), ("name", "=", "Recupel")], limit=1) or env[
+    "account.tax"
+].create(
+    {
+        "name": "Recupel",
+        "amount_type": "fixed",
+        "amount": 2.50,
+        "type_tax_use": "sale",
+        "sequence": 1,
+        "include_base_amount": True,
+        "company_id": demo_bv.id,
+        "invoice_repartition_line_ids": levy_lines,
+        "refund_repartition_line_ids": levy_lines,
+    }
+)
+usd = env.ref("base.USD")
+usd.active = True
+if not usd.with_company(demo_bv).rate_ids.filtered(lambda r: r.company_id == demo_bv):
+    env["res.currency.rate"].create({"name": TODAY, "currency_id": usd.id, "company_id": demo_bv.id, "rate": 1.0823})
+issue_17 = sale_invoice(partners[0], "Koelkast A+++", 899.0, recupel | tax21) | sale_invoice(
+    partners[2], "Consultancy (USD)", 2000.0, tax21, currency=usd
+)
+issue_17.action_post()
+moves |= issue_17
 
 # The associations, all at once: Link companies on the connection (existing companies are found by
 # VAT number; ACP Les Jardins de la Meuse is created from its dossier with the Belgian chart).
@@ -201,7 +239,7 @@ booked = [
     for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]
     if b["enteredBy"] == "api" and b["journalKey"] == "V1"
 ]
-for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two of the three sent
+for record, share in zip(booked, (1.0, 0.4), strict=False):  # the first two sent
     amount = round(record["booking"]["amount"] * share, 2)
     answer = requests.post(
         control + "/pay",

@@ -3,6 +3,7 @@ from . import octopus_call_counter
 from . import octopus_dossier
 from . import octopus_dossier_sync
 from . import octopus_dossier_mapping
+from . import octopus_dossier_currency
 from . import octopus_bookyear
 from . import octopus_bookyear_period
 from . import octopus_journal

@@ -84,6 +84,10 @@ class AccountTax(models.Model):
                     "Octopus dossier %(dossier)s has no VAT code %(code)s. Its codes are: %(codes)s.",
                     dossier=dossier.display_name, code=tax.octopus_vat_code, codes=", ".join(codes)))
 
+    def _octopus_is_vat(self):
+        """VAT is a percentage of the base; a fixed-amount tax (Recupel, Bebat) is a levy booked on its own line."""
+        return all(tax.amount_type in ("percent", "division") for tax in self)
+
     def _octopus_vat_code(self, dossier, refund=False):
         """The Octopus VAT code for this tax in `dossier`, or False when none fits.
 
@@ -131,6 +135,8 @@ class AccountTax(models.Model):
         the push's)."""
         self.ensure_one()
         code = self._octopus_vat_code(dossier, refund=refund)
+        if not code and not self._octopus_is_vat():
+            return []  # a levy books under the VAT charged on it; one outside the VAT base is checked per invoice
         if not code:
             return [self.env._("Tax %(tax)s has no Octopus VAT code of dossier %(dossier)s: set one on the tax.",
                                tax=self.display_name, dossier=dossier.display_name)]

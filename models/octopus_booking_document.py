@@ -1,6 +1,5 @@
 import base64
 import logging
-from collections import defaultdict
 from dataclasses import replace
 
 from odoo import api, models
@@ -13,6 +12,8 @@ from .octopus_push_run import CheckFailed, Prepared
 _logger = logging.getLogger(__name__)
 
 INVOICE_REPORT = "account.account_invoices"
+UBL_MIMETYPES = ("application/xml", "text/xml")
+UBL_NAMESPACE = b"urn:oasis:names:specification:ubl:schema:xsd:"
 
 
 class OctopusBooking(models.Model):
@@ -44,13 +45,20 @@ class OctopusBooking(models.Model):
             label = (line.name or line.account_id.display_name or "").split("\n")[0]
             problems += line.account_id._octopus_usage_problems(
                 dossier, move.journal_id, self.env._("line %(line)s", line=label))
-            taxes = self._line_taxes(line)
-            if len(taxes) != 1:
+            vat_taxes = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
+            if len(vat_taxes) != 1:
                 problems.append(self.env._(
-                    "Line %(line)s has %(count)s taxes: Octopus books one VAT code per line. Give the line exactly one "
-                    "tax (a 0%% tax if none applies).", line=label, count=len(taxes)))
+                    "Line %(line)s has %(count)s VAT taxes: Octopus books one VAT code per line. Give the line exactly "
+                    "one VAT tax (a 0%% tax if none applies); fixed-amount taxes such as Recupel may come on top.",
+                    line=label, count=len(vat_taxes)))
                 continue
-            problems += taxes._octopus_mapping_problems(dossier, refund=refund)
+            problems += vat_taxes._octopus_mapping_problems(dossier, refund=refund)
+        for tax_line in self._levy_lines(move):
+            problems += self._levy_problems(tax_line, dossier, refund)
+        if self._foreign(move) and move.currency_id.decimal_places > 2:
+            problems.append(self.env._(
+                "Octopus holds amounts to the cent; %(currency)s has %(digits)s decimals. Book this invoice in euros.",
+                currency=move.currency_id.name, digits=move.currency_id.decimal_places))
         problems += move.commercial_partner_id._octopus_problems()
         if move.journal_id.octopus_payment_journal_id and period:
             problems += self._payment_problems(move, period)
@@ -76,6 +84,37 @@ class OctopusBooking(models.Model):
         return line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax.amount_type != "group")
 
     @api.model
+    def _levy_lines(self, move):
+        """Odoo's tax lines of taxes that are not VAT (Recupel, Bebat): each becomes an Octopus line."""
+        return move.line_ids.filtered(
+            lambda line: line.display_type == "tax" and not line.tax_line_id._octopus_is_vat())
+
+    @api.model
+    def _levy_vat_tax(self, tax_line):
+        """The VAT tax charged on top of a levy (Odoo's `tax_ids` of the tax line: the taxes whose base includes it)."""
+        return tax_line.tax_ids.flatten_taxes_hierarchy().filtered(lambda tax: tax._octopus_is_vat())[:1]
+
+    @api.model
+    def _levy_code(self, tax_line, dossier, refund):
+        """The VAT code a levy is booked under: that of the VAT charged on it, else the levy tax's own code."""
+        vat_tax = self._levy_vat_tax(tax_line)
+        return (vat_tax or tax_line.tax_line_id)._octopus_vat_code(dossier, refund=refund)
+
+    @api.model
+    def _levy_problems(self, tax_line, dossier, refund):
+        levy = tax_line.tax_line_id
+        problems = tax_line.account_id._octopus_usage_problems(
+            dossier, tax_line.move_id.journal_id, self.env._("tax %(tax)s", tax=levy.name))
+        if self._levy_vat_tax(tax_line):
+            return problems
+        if not levy._octopus_vat_code(dossier, refund=refund):
+            return problems + [self.env._(
+                "Tax %(tax)s is a fixed amount outside the VAT base: Octopus books it as a line of its own, which "
+                "needs a VAT code. Set an Octopus VAT code on the tax (a 0%% code, or one for amounts outside VAT).",
+                tax=levy.display_name)]
+        return problems + levy._octopus_mapping_problems(dossier, refund=refund)
+
+    @api.model
     def _line_account(self, line, dossier):
         return line.account_id._octopus_account_number(dossier) or \
             line.move_id.journal_id.octopus_default_account_id.number
@@ -90,33 +129,62 @@ class OctopusBooking(models.Model):
         """Turns balances into the document's direction: positive on invoices and on credit notes."""
         return -1 if self.move_id.move_type in ("out_invoice", "in_refund") else 1
 
+    @api.model
+    def _foreign(self, move):
+        return move.currency_id != move.company_currency_id
+
+    def _amount(self, line):
+        """A line's amount as Octopus books it: in the document's currency (ref §4.6 `currencyCode`)."""
+        return line.amount_currency if self._foreign(line.move_id) else line.balance
+
+    def _document_total_cents(self):
+        """The invoice total in its own currency, the booking's `amount`."""
+        terms = self.move_id.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return octopus_booking.to_cents(-self._factor() * sum(self._amount(term) for term in terms))
+
+    def _exchange_rate(self):
+        """Units of the document's currency per euro, the rate Odoo converted with (1.0 in euros)."""
+        move = self.move_id
+        return round(move.invoice_currency_rate, 6) if self._foreign(move) else 1.0
+
     def _total_cents(self):
         terms = self.move_id.line_ids.filtered(lambda line: line.display_type == "payment_term")
         return octopus_booking.to_cents(-self._factor() * sum(terms.mapped("balance")))
 
     def _booking_input(self, dossier, period, relation_key):
-        """BookingInput in company currency (EUR): base per line, VAT per Octopus code from Odoo's tax lines."""
+        """BookingInput in the document's currency: base per line, VAT per Octopus code and levies from Odoo's
+        tax lines, with the rate Odoo converted at."""
         move, factor, refund = self.move_id, self._factor(), self._refund()
         lines = []
         for line in self._product_lines(move):
-            if line.company_currency_id.is_zero(line.balance):
+            if line.company_currency_id.is_zero(line.balance) and line.currency_id.is_zero(line.amount_currency):
                 continue
-            code = self._line_taxes(line)._octopus_vat_code(dossier, refund=refund)
+            vat_tax = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
+            code = vat_tax._octopus_vat_code(dossier, refund=refund)
             label = (line.name or "").split("\n")[0][:50]
             lines.append(octopus_booking.BaseLine(self._line_account(line, dossier), code,
-                                                  octopus_booking.to_cents(factor * line.balance), label))
-        vat = defaultdict(int)
-        for line in move.line_ids.filtered(lambda l: l.display_type == "tax"):
-            vat[line.tax_line_id._octopus_vat_code(dossier, refund=refund)] += \
-                octopus_booking.to_cents(factor * line.balance)
+                                                  octopus_booking.to_cents(factor * self._amount(line)), label))
+        taxes = []
+        for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == "tax"):
+            cents = octopus_booking.to_cents(factor * self._amount(line))
+            if line.tax_line_id._octopus_is_vat():
+                code = line.tax_line_id._octopus_vat_code(dossier, refund=refund)
+                taxes.append(octopus_booking.TaxAmount(code, cents))
+            else:
+                taxes.append(octopus_booking.TaxAmount(
+                    self._levy_code(line, dossier, refund), cents, vat=False,
+                    account=self._line_account(line, dossier), label=line.tax_line_id.name[:50]))
+        levies, vat = octopus_booking.split_tax_amounts(taxes)
+        lines += levies
         comment = move.name if not move.ref else f"{move.name} {move.ref}"
         return octopus_booking.BookingInput(
             bookyear_id=period.bookyear_id.octopus_key, period=period.number,
             journal_key=move.journal_id.octopus_journal_id.key, document_nr=0,
             relation={"relationKey": {"id": relation_key}},
             document_date=self._date(), expiry_date=move.invoice_date_due or self._date(),
-            total_cents=self._total_cents(), refund=refund,
-            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=dict(vat))
+            total_cents=self._document_total_cents(), refund=refund, currency=move.currency_id.name,
+            exchange_rate=self._exchange_rate(),
+            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=vat)
 
     # -- prepare (inside the push; may call Octopus for the relation) --------------------------
 
@@ -142,6 +210,10 @@ class OctopusBooking(models.Model):
         octopus_journal = move.journal_id.octopus_journal_id
         period = dossier._period_for_date(self._date())
         api = session.api(dossier)
+        if self._foreign(move):
+            problems = dossier._octopus_currency_problems(move.currency_id, api)
+            if problems:
+                raise CheckFailed(problems)
         relation_key = self._relation_key(dossier, session)
         attachments, pdf_note = [], ""
         if not self._number_follows():  # otherwise the PDF follows the renaming
@@ -149,7 +221,7 @@ class OctopusBooking(models.Model):
         data = self._booking_input(dossier, period, relation_key)
         pdf = attachments[0]["fileName"] if attachments else "no PDF"
         summary = (f"POST buysellbookings {octopus_journal.key} {period.bookyear_id.name} #%(nr)s: "
-                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} EUR, "
+                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} {data.currency}, "
                    f"{len(data.lines)} line(s), relation {relation_key}, {pdf}")
         return Prepared(
             bookyear=period.bookyear_id, journal_year=octopus_journal._year_for(period.bookyear_id),
@@ -218,7 +290,7 @@ class OctopusBooking(models.Model):
         """The booking in `listing` that is this one (reference and amount, and number if given)."""
         move, total = self.move_id, self._total_cents()
         if self.kind == "invoice":
-            amount = octopus_booking.booking_amount(total, self._refund())
+            amount = octopus_booking.booking_amount(self._document_total_cents(), self._refund())
             return octopus_booking.find_own_booking(listing, reference=move.name, amount=amount, document_nr=nr)
         incoming = move.is_sale_document() != self._refund()
         amount = octopus_booking.to_amount(total if incoming else -total)
@@ -232,12 +304,22 @@ class OctopusBooking(models.Model):
 
         Customer documents: the stored legal PDF, else Odoo's invoice report rendered now and kept
         as the legal PDF (so the customer gets the same file). Vendor bills: the uploaded original
-        when it is a PDF. A missing PDF never stops the booking.
+        when it is a PDF, and the e-invoice (UBL XML) it came as. A missing PDF never stops the booking.
         """
         filename, content, note = self._pdf()
-        if not content:
+        files = [(filename, content)] if content else []
+        files += [(xml.name, xml.raw) for xml in self._ubl_attachments()]
+        if not content and not files:
             return [], note
-        return [{"fileName": filename, "fileData": base64.b64encode(content).decode("ascii")}], ""
+        return [{"fileName": name, "fileData": base64.b64encode(data).decode("ascii")} for name, data in files], note
+
+    def _ubl_attachments(self):
+        """The UBL XML a vendor bill came as (Peppol, e-mail import): the accountant keeps the e-invoice."""
+        move = self.move_id
+        if move.is_sale_document():
+            return self.env["ir.attachment"]
+        xmls = move.attachment_ids.filtered(lambda a: a.mimetype in UBL_MIMETYPES and not a.res_field)
+        return xmls.filtered(lambda a: UBL_NAMESPACE in (a.raw or b"")[:2000])
 
     def _pdf(self):
         move = self.move_id

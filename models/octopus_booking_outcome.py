@@ -245,6 +245,10 @@ class OctopusBooking(models.Model):
                                                "mapping, then press Retry.")),
             (errors.UnknownRelation, self.env._("Octopus does not know the customer or supplier: press Retry to look "
                                                 "it up again.")),
+            (errors.UnknownCurrency, self.env._("Octopus does not know the invoice's currency: ask the accountant "
+                                                "to add it to the dossier, then press Retry.")),
+            (errors.IllegalExchangeRate, self.env._("Octopus refused the exchange rate: check the currency's rate "
+                                                    "on the invoice date in Odoo, then press Retry.")),
             (errors.InvalidAmounts, self.env._("Octopus refused the amounts: check the lines' taxes, then press "
                                                "Retry.")),
             (errors.BookingRefused, self.env._("Fix the invoice or the mapping, then press Retry.")),

@@ -65,6 +65,7 @@ class BookingInput:
     lines: tuple[BaseLine, ...]
     vat_cents: dict[str, int] = field(default_factory=dict)
     currency: str = "EUR"
+    exchange_rate: float = 1.0
 
 
 def to_cents(amount: float) -> int:
@@ -132,6 +133,40 @@ def group_lines(lines: tuple[BaseLine, ...] | list[BaseLine], vat_cents: dict[st
     return result
 
 
+@dataclass(frozen=True)
+class TaxAmount:
+    """One Odoo tax line in the document's direction.
+
+    A VAT tax line (`vat`) carries its own Octopus VAT code. A levy (a fixed-amount tax such as
+    Recupel or Bebat) carries the VAT code its amount is booked under: the code of the VAT that
+    is charged on top of it, else the levy's own code, and the account Odoo booked it on.
+    """
+
+    vat_code: str
+    cents: int
+    vat: bool = True
+    account: int = 0
+    label: str = ""
+
+
+def split_tax_amounts(amounts: list[TaxAmount]) -> tuple[list[BaseLine], dict[str, int]]:
+    """(levy lines, VAT per code) from Odoo's tax lines.
+
+    Octopus has no line type for a levy: it is booked as a line of its own, its amount as the
+    base, on its account and under the VAT code that taxes it. `group_lines` then spreads that
+    code's VAT (Odoo's amount, which includes the VAT on the levy) over the product lines and the
+    levy lines by their bases, so each Octopus line carries its part and the total is exact.
+    """
+    levies, vat = [], {}
+    for amount in amounts:
+        if amount.vat:
+            vat[amount.vat_code] = vat.get(amount.vat_code, 0) + amount.cents
+        else:
+            levies.append(BaseLine(amount.account, amount.vat_code, amount.cents, amount.label))
+            vat.setdefault(amount.vat_code, 0)
+    return levies, vat
+
+
 def booking_amount(total_cents: int, refund: bool) -> float:
     """The booking's `amount`: the total, negative for a credit note."""
     return to_amount(-total_cents if refund else total_cents)
@@ -152,7 +187,7 @@ def build_buysell_booking(data: BookingInput) -> dict:
         "reference": data.reference,
         "amount": booking_amount(data.total_cents, data.refund),
         "currencyCode": data.currency,
-        "exchangeRate": 1.0,
+        "exchangeRate": data.exchange_rate,
         "bookingLines": [line.as_json() for line in lines],
     }
 

@@ -49,6 +49,10 @@ class DossierApi:
     def get_accounts(self, bookyear_id: int) -> list[dict]:
         return self._list("GET /accounts", "/accounts", bookyearId=bookyear_id)
 
+    def get_currencies(self) -> list[str]:
+        """The ISO codes of the currencies the dossier knows (ref §4.11; 2 calls a day)."""
+        return [str(code) for code in self._list("GET /currencies", "/currencies")]
+
     def get_vat_codes(self) -> list[dict]:
         return self._list("GET /vatcodes", "/vatcodes")
 

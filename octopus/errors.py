@@ -88,6 +88,14 @@ class UnknownRelation(BookingRefused):
     """errorCode -16."""
 
 
+class UnknownCurrency(BookingRefused):
+    """errorCode -19."""
+
+
+class IllegalExchangeRate(BookingRefused):
+    """errorCode -20."""
+
+
 class UnknownAccount(BookingRefused):
     """errorCode -21."""
 
@@ -147,6 +155,8 @@ BOOKING_ERRORS: dict[int, type[BookingRefused]] = {
     -14: UnknownPeriod,
     -15: PeriodProtected,
     -16: UnknownRelation,
+    -19: UnknownCurrency,
+    -20: IllegalExchangeRate,
     -21: UnknownAccount,
     -22: UnknownVatCode,
     -23: InvalidAmounts,

@@ -12,6 +12,7 @@ DAILY_LIMITS: dict[str, int | None] = {
     "GET /journals": 24,
     "GET /accounts": 2,
     "GET /vatcodes": 2,
+    "GET /currencies": 2,
     "GET /relations": 2,
     "GET /relations?filtered": 400,
     "PUT /relations": 400,

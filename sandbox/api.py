@@ -140,6 +140,10 @@ def list_vatcodes(call):
     return Reply(200, list(call.dossier.vatcodes.values()))
 
 
+def list_currencies(call):
+    return Reply(200, list(call.dossier.currencies))
+
+
 def search_relations(call):
     query = call.request.query
     filters = {name: query[name] for name in relations.FILTERS if query.get(name)}
@@ -274,6 +278,7 @@ ROUTES = [
     Route("GET", D + "/bookyears/{bookyearId}/journals", list_journals, "dossier", "GET /journals"),
     Route("GET", D + "/accounts", list_accounts, "dossier", "GET /accounts"),
     Route("GET", D + "/vatcodes", list_vatcodes, "dossier", "GET /vatcodes"),
+    Route("GET", D + "/currencies", list_currencies, "dossier", "GET /currencies"),
     Route("GET", D + "/relations/modified", modified_relations, "dossier", "GET /relations/modified"),
     Route("GET", D + "/relations", search_relations, "dossier", relations_operation),
     Route("PUT", D + "/relations", put_relation, "dossier", "PUT /relations"),

@@ -307,9 +307,21 @@ def _stored(kind, dossier, data):
     if relation is None:
         raise refused(-16, "Unknown relation")
     _check_buysell_lines(dossier, data)
+    _check_currency(dossier, data)
     data["relationIdentificationServiceData"] = relations.identification(relation)
     data.setdefault("paymentMethod", 0)
     return data
+
+
+def _check_currency(dossier, data):
+    """-19 for a currency the dossier does not know, -20 for a rate that cannot be (ref §5.7, §6.3):
+    not positive, or other than 1 for EUR."""
+    currency = data["currencyCode"]
+    if currency not in dossier.currencies:
+        raise refused(-19, f"Unknown currency {currency}")
+    rate = data["exchangeRate"]
+    if rate <= 0 or (currency == "EUR" and rate != 1.0):
+        raise refused(-20, f"Illegal exchange rate {rate} for {currency}")
 
 
 def _check_buysell_lines(dossier, data):

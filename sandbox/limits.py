@@ -7,6 +7,7 @@ DAILY_LIMITS = {
     "GET /journals": 24,
     "GET /accounts": 2,
     "GET /vatcodes": 2,
+    "GET /currencies": 2,
     "GET /relations": 2,
     "GET /relations?filtered": 400,
     "PUT /relations": 400,

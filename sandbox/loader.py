@@ -54,7 +54,7 @@ def _dossier(d):
     info = dict(DOSSIER_INFO_DEFAULTS)
     info.update({k: v for k, v in d.items()
                  if k not in ("id", "description", "disabled", "bookyears", "journals", "accounts",
-                              "vatcodes", "relations")})
+                              "vatcodes", "relations", "currencies")})
     info["dossierDescription"] = d.get("description", "")
     bookyears = {}
     for b in d.get("bookyears", []):
@@ -76,8 +76,11 @@ def _dossier(d):
         code["basePercentage"] = float(code.get("basePercentage", 0))
         vatcodes[code["code"]] = code
     relations = [_relation(r, index) for index, r in enumerate(d.get("relations", []), start=1)]
-    return Dossier(d["id"], info, bool(d.get("disabled", False)), bookyears, accounts, vatcodes,
-                   relations)
+    dossier = Dossier(d["id"], info, bool(d.get("disabled", False)), bookyears, accounts, vatcodes,
+                      relations)
+    if "currencies" in d:
+        dossier.currencies = list(d["currencies"])
+    return dossier
 
 
 def _journal(j, bookyear_id):

@@ -28,6 +28,8 @@ MESSAGES = {
           "nl": "De periode van het boekjaar is beschermd",
           "fr": "La période de l'exercice est protégée"},
     -16: {"en": "Unknown relation", "nl": "Onbekende relatie", "fr": "Relation inconnue"},
+    -19: {"en": "Unknown currency", "nl": "Onbekende munt", "fr": "Devise inconnue"},
+    -20: {"en": "Illegal exchange rate", "nl": "Ongeldige wisselkoers", "fr": "Taux de change non valable"},
     -21: {"en": "Unknown account", "nl": "Onbekende rekening", "fr": "Compte inconnu"},
     -22: {"en": "Unknown VAT code", "nl": "Onbekende btw-code", "fr": "Code TVA inconnu"},
     -23: {"en": "The amounts of the booking are not valid",

@@ -70,6 +70,10 @@ class Balancing:
     modified: float  # sandbox epoch seconds
 
 
+# The currencies a dossier knows when its seed names none (GET /currencies: an array of strings, ref §4.11).
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK")
+
+
 @dataclass
 class Dossier:
     id: int
@@ -79,6 +83,7 @@ class Dossier:
     accounts: dict  # account number -> AccountServiceData minus accountKey
     vatcodes: dict  # code -> VatCodeServiceData
     relations: list  # RelationServiceData dicts
+    currencies: list = field(default_factory=lambda: list(CURRENCIES))  # GET /currencies (ISO codes)
     bookings: dict = field(default_factory=dict)  # (bookyear_id, journal_key, nr) -> Booking
     relation_stamps: dict = field(default_factory=dict)  # relation id -> epoch of its last create/merge
     balancings: dict = field(default_factory=dict)  # (debet key, credit key) -> Balancing

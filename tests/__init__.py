@@ -8,6 +8,8 @@ from . import test_portfolio
 from . import test_mapping_tab
 from . import test_security
 from . import test_push_booking
+from . import test_push_multitax
+from . import test_push_currency
 from . import test_push_relation
 from . import test_push_payment
 from . import test_push_pdf

@@ -3,6 +3,8 @@ from odoo.tests import tagged
 from .push_common import PushCommon
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+UBL = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:'
+       b'Invoice-2"><ID>F2026-0042</ID></Invoice>\n')
 
 
 @tagged("post_install", "-at_install")
@@ -54,3 +56,22 @@ class TestPushPdf(PushCommon):
         self.assertEqual(self._bookings()[0]["attachments"], [])
         self.assertIn("Booked without a PDF", self._booking(invoice).message)
         self.assertFalse(invoice.invoice_pdf_report_id)
+
+    def test_vendor_bill_e_invoice_xml_travels_with_its_pdf(self):
+        bill = self._move("in_invoice", post=False)
+        original = self.env["ir.attachment"].create({
+            "name": "janssens-0042.pdf", "raw": PDF, "mimetype": "application/pdf",
+            "res_model": "account.move", "res_id": bill.id})
+        self.env["ir.attachment"].create({
+            "name": "janssens-0042.xml", "raw": UBL, "mimetype": "application/xml",
+            "res_model": "account.move", "res_id": bill.id})
+        self.env["ir.attachment"].create({
+            "name": "notes.xml", "raw": b"<notes/>", "mimetype": "application/xml",
+            "res_model": "account.move", "res_id": bill.id})
+        bill.message_main_attachment_id = original
+        bill.action_post()
+        self._push()
+
+        attachments = self._bookings()[0]["attachments"]
+        self.assertEqual([(a["fileName"], a["data"]) for a in attachments],
+                         [("janssens-0042.pdf", PDF), ("janssens-0042.xml", UBL)], "the UBL, not any XML")

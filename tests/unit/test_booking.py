@@ -1,4 +1,5 @@
 """Booking payloads: grouping, exact cents, credit-note signs, payments, relations, read-back."""
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -159,3 +160,39 @@ def test_fingerprint_same_for_sent_and_stored_shapes():
                "bookingLines": [{**stored["bookingLines"][0], "baseAmount": 60.0}, stored["bookingLines"][1]]}
     assert booking.fingerprint_differences(booking.fingerprint(sent), booking.fingerprint(changed)) == \
         ["total", "lines"]
+
+
+def test_levy_in_the_vat_base_is_its_own_line_and_carries_its_vat():
+    # 100.00 at 21 % plus Recupel 0.50 charged with VAT: Odoo's VAT is 21 % of 100.50 = 21.11.
+    levies, vat = booking.split_tax_amounts([
+        booking.TaxAmount("21", 2111),
+        booking.TaxAmount("21", 50, vat=False, account=743000, label="Recupel")])
+    assert vat == {"21": 2111}
+    assert levies == [BaseLine(743000, "21", 50, "Recupel")]
+    payload = booking.build_buysell_booking(_input([BaseLine(700000, "21", 10000), *levies], vat, 12161))
+    assert payload["bookingLines"] == [
+        {"accountKey": 700000, "vatCodeKey": "21", "baseAmount": 100.0, "vatAmount": 21.0},
+        {"accountKey": 743000, "vatCodeKey": "21", "baseAmount": 0.5, "vatAmount": 0.11, "comment": "Recupel"}]
+    assert _sum(payload) == payload["amount"] == 121.61
+
+
+def test_levy_outside_the_vat_base_books_under_its_own_code_without_vat():
+    levies, vat = booking.split_tax_amounts([
+        booking.TaxAmount("21", 2100), booking.TaxAmount("00", 15, vat=False, account=743000, label="Bebat")])
+    assert vat == {"21": 2100, "00": 0}
+    payload = booking.build_buysell_booking(_input([BaseLine(700000, "21", 10000), *levies], vat, 12115))
+    assert payload["bookingLines"][1] == {"accountKey": 743000, "vatCodeKey": "00", "baseAmount": 0.15,
+                                          "vatAmount": 0.0, "comment": "Bebat"}
+    assert _sum(payload) == payload["amount"] == 121.15
+
+
+def test_vat_of_two_lines_adds_up_per_code():
+    _levies, vat = booking.split_tax_amounts([booking.TaxAmount("21", 2100), booking.TaxAmount("21", 11),
+                                              booking.TaxAmount("06", 60)])
+    assert vat == {"21": 2111, "06": 60}
+
+
+def test_foreign_currency_books_its_code_and_rate():
+    data = _input([BaseLine(700000, "21", 10000)], {"21": 2100}, 12100)
+    payload = booking.build_buysell_booking(replace(data, currency="USD", exchange_rate=1.0823))
+    assert (payload["currencyCode"], payload["exchangeRate"], payload["amount"]) == ("USD", 1.0823, 121.0)

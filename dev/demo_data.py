@@ -99,6 +99,8 @@ tax21 = env["account.tax"].search(
     ],
     limit=1,
 )
+
+
 def sale_invoice(partner, name, price, taxes, currency=None):
     return (
         env["account.move"]

@@ -25,7 +25,7 @@ class OctopusDossier(models.Model):
     the company's responsible users (_octopus_audience), as Odoo's own scheduled notes are.
     """
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     push_paused_until = fields.Datetime(string="Pushes paused until", readonly=True, copy=False)
     push_pause_reason = fields.Selection([("lock", "Journal open in Octopus"), ("limit", "Daily limit reached")],

@@ -13,7 +13,7 @@ CURRENCIES_MAX_AGE = timedelta(days=1)  # GET /currencies allows 2 calls a day (
 class OctopusDossier(models.Model):
     """The currencies a dossier books in, read from Octopus at most once a day."""
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     currency_codes = fields.Char(
         string="Octopus currencies", readonly=True,

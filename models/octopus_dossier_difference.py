@@ -22,7 +22,7 @@ ODOO_FIELDS = ("total", "vat", "partner", "date", "lines")  # the move now again
 class OctopusDossier(models.Model):
     """The difference report of a dossier (issue 14): what Octopus holds against what Odoo sent."""
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     difference_summary = fields.Char(string="Last difference check", readonly=True)
     difference_count = fields.Integer(string="Open differences", readonly=True)

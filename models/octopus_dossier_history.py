@@ -4,7 +4,7 @@ from odoo import fields, models
 class OctopusDossier(models.Model):
     """Sending earlier invoices (issue 14): the daily reserve for new postings and the progress."""
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     history_reserve = fields.Integer(
         string="Daily reserve for new invoices", default=100,

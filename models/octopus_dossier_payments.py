@@ -29,7 +29,7 @@ class OctopusDossier(models.Model):
     overlap) and apply it through octopus.balancing. The scheduled job reads each linked dossier a
     few times a day; the dossier's button reads it now."""
 
-    _inherit = "octopus.dossier"
+    _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     balancings_read_at = fields.Datetime(
         string="Payments read on", readonly=True, copy=False,

@@ -8,6 +8,7 @@ server; run by hand as
 Odoo runs as a library in this process and the sandbox on a thread of it. Commits are real.
 Prints one line per figure and merges the figures into bench/results/last.json.
 """
+
 import argparse
 import contextlib
 import json
@@ -37,9 +38,11 @@ PER_DAY = 400  # invoices a busy dossier books in a day (ref §5.8: 400 booking 
 def bootstrap(conf, db):
     """Odoo as a library: configuration, addons path, registry."""
     import odoo  # noqa: PLC0415
+
     odoo.tools.config.parse_config(["-c", conf, "-d", db, "--log-level=warn", "--no-http"])
     odoo.modules.module.initialize_sys_path()
     from odoo.modules.registry import Registry  # noqa: PLC0415
+
     return Registry(db)
 
 
@@ -62,6 +65,7 @@ class Bench:
     def __init__(self, registry, quick=False, report_url=None, conf=None, db=None):
         from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
         from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
+
         self.world = world
         self.SandboxServer = SandboxServer
         self.registry = registry
@@ -89,8 +93,9 @@ class Bench:
     def invoice_pdf(self, env, company_ids):
         """One invoice PDF rendered for real with wkhtmltopdf, the file that stands for every PDF when
         rendering is not what a benchmark measures."""
-        move = env["account.move"].search([("company_id", "in", company_ids), ("move_type", "=", "out_invoice"),
-                                           ("state", "=", "posted")], limit=1)
+        move = env["account.move"].search(
+            [("company_id", "in", company_ids), ("move_type", "=", "out_invoice"), ("state", "=", "posted")], limit=1
+        )
         content, kind = env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", move.ids)
         env.cr.rollback()
         assert kind == "pdf", kind
@@ -121,8 +126,9 @@ class Bench:
                     for cls, method in self.posting_parts():
                         stack.enter_context(w.timed_method(cls, method, parts))
                     self.post_alternating(env, (linked, plain), drafts, warmup, timings)
-                queued = env["account.move"].search_count([("company_id", "=", linked.id),
-                                                           ("octopus_state", "=", "to_send")])
+                queued = env["account.move"].search_count(
+                    [("company_id", "=", linked.id), ("octopus_state", "=", "to_send")]
+                )
                 calls = sum(server.state.call_counts.values()) - before
                 w.archive_connections(env, [linked.id])
             t_linked, t_plain = sum(timings[linked.id]), sum(timings[plain.id])
@@ -133,17 +139,28 @@ class Bench:
             if parts.get("_notifydb.calls"):
                 # Odoo's own wake-up of the cron workers (a NOTIFY through a new connection, at commit)
                 wakeup = parts["_notifydb"] / parts["_notifydb.calls"] * count
-                figure(result, "posting.ratio_without_cron_wakeup", (t_linked - wakeup) / t_plain, "",
-                       "(the same, less ir.cron._notifydb)")
+                figure(
+                    result,
+                    "posting.ratio_without_cron_wakeup",
+                    (t_linked - wakeup) / t_plain,
+                    "",
+                    "(the same, less ir.cron._notifydb)",
+                )
             for _cls, method in self.posting_parts():
                 if parts.get(method + ".calls"):
-                    figure(result, f"posting.in_{method.strip('_')}_ms", 1000 * parts[method] / (count + warmup),
-                           "ms per invoice")
+                    figure(
+                        result,
+                        f"posting.in_{method.strip('_')}_ms",
+                        1000 * parts[method] / (count + warmup),
+                        "ms per invoice",
+                    )
             figure(result, "posting.queued_to_send", queued, f"of {count + warmup}")
             figure(result, "posting.octopus_calls_while_posting", calls)
-            result["method"] = ("One invoice per transaction (action_post + commit, as a user's click), "
-                                "linked and unlinked company alternating, same invoices; 20 warm-up posts each "
-                                "not counted.")
+            result["method"] = (
+                "One invoice per transaction (action_post + commit, as a user's click), "
+                "linked and unlinked company alternating, same invoices; 20 warm-up posts each "
+                "not counted."
+            )
         finally:
             server.stop()
         return result
@@ -154,8 +171,12 @@ class Bench:
         posting on them) and Odoo's wake-up of the cron workers at commit, timed when they exist."""
         from odoo.addons.account_octopus.models import account_move, octopus_booking_document  # noqa: PLC0415
         from odoo.addons.base.models.ir_cron import ir_cron  # noqa: PLC0415
-        return [(account_move.AccountMove, "_octopus_queue"),
-                (octopus_booking_document.OctopusBooking, "_invoice_problems"), (ir_cron, "_notifydb")]
+
+        return [
+            (account_move.AccountMove, "_octopus_queue"),
+            (octopus_booking_document.OctopusBooking, "_invoice_problems"),
+            (ir_cron, "_notifydb"),
+        ]
 
     @staticmethod
     def post_alternating(env, companies, drafts, warmup, timings):
@@ -163,8 +184,9 @@ class Bench:
         for index in range(len(drafts[companies[0].id])):
             order = companies if index % 2 else companies[::-1]
             for company in order:
-                move = env["account.move"].with_context(allowed_company_ids=company.ids).browse(
-                    drafts[company.id][index])
+                move = (
+                    env["account.move"].with_context(allowed_company_ids=company.ids).browse(drafts[company.id][index])
+                )
                 started = time.perf_counter()
                 move.action_post()
                 cr.commit()  # pylint: disable=invalid-commit
@@ -196,6 +218,7 @@ class Bench:
     def push_world(self, name, dossier_id, customers_from, latency_ms=0, real_pdf=False):
         """A linked company with `count` invoices to 100 customers, pushed; calls and times."""
         from odoo.addons.base.models.ir_actions_report import IrActionsReport  # noqa: PLC0415
+
         w = self.world
         count = self.size(name)
         server = self.sandbox([w.dossier_seed(dossier_id, name, w.be_vat(dossier_id))])
@@ -226,8 +249,17 @@ class Bench:
                 stored = [b for b in server.state.bookings(dossier_id) if b["enteredBy"] == "api"]
                 with_pdf = sum(1 for b in stored if b["attachments"])
                 w.archive_connections(env, [company.id])
-            out.update(wall=wall, batches=batches, calls=calls, counted=rolled, states=states,
-                       stored=len(stored), with_pdf=with_pdf, render=timings, pdf_bytes=len(pdf or b""))
+            out.update(
+                wall=wall,
+                batches=batches,
+                calls=calls,
+                counted=rolled,
+                states=states,
+                stored=len(stored),
+                with_pdf=with_pdf,
+                render=timings,
+                pdf_bytes=len(pdf or b""),
+            )
         finally:
             server.stop()
         return out
@@ -236,11 +268,17 @@ class Bench:
     def push_parts():
         """Steps of the push timed for the throughput breakdown, when they exist."""
         from odoo.addons.account_octopus.models import (  # noqa: PLC0415
-            octopus_booking_document, octopus_booking_outcome, octopus_relation_link)
-        return [(octopus_booking_document.OctopusBooking, "_invoice_problems"),
-                (octopus_booking_document.OctopusBooking, "_pdf"),
-                (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
-                (octopus_booking_outcome.OctopusBooking, "_apply_outcome")]
+            octopus_booking_document,
+            octopus_booking_outcome,
+            octopus_relation_link,
+        )
+
+        return [
+            (octopus_booking_document.OctopusBooking, "_invoice_problems"),
+            (octopus_booking_document.OctopusBooking, "_pdf"),
+            (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
+            (octopus_booking_outcome.OctopusBooking, "_apply_outcome"),
+        ]
 
     # -- 6 ---------------------------------------------------------------------------------------
 
@@ -263,8 +301,9 @@ class Bench:
                 pdf = self.invoice_pdf(env, [company.id])
                 w.reset_counters(cr)
                 per_day = -(-count // 3)  # earlier invoices a day; the reserve is for the new ones
-                wizard = env["octopus.history.wizard"].create({
-                    "dossier_id": dossier.id, "date_from": f"{w.INVOICE_YEAR}-01-01", "reserve": 400 - per_day})
+                wizard = env["octopus.history.wizard"].create(
+                    {"dossier_id": dossier.id, "date_from": f"{w.INVOICE_YEAR}-01-01", "reserve": 400 - per_day}
+                )
                 figure(result, "history.wizard_moves", wizard.move_count, f"of {count}")
                 figure(result, "history.wizard_days", wizard.days_needed, "days")
                 wizard.action_queue()
@@ -272,16 +311,18 @@ class Bench:
                 days, first_ok, booked, started = [], True, [], time.perf_counter()
                 with w.Clock(server.state) as clock, w.fixed_pdf(pdf):
                     while len(days) < 10 and env["octopus.booking"].search_count(w.pending_domain([company.id])):
-                        refs, new_names = history_day(env, w, company, partners, new_per_day, len(days), len(booked),
-                                                      server, dossier_id)
-                        first_ok &= set(refs[:len(new_names)]) == new_names
+                        refs, new_names = history_day(
+                            env, w, company, partners, new_per_day, len(days), len(booked), server, dossier_id
+                        )
+                        first_ok &= set(refs[: len(new_names)]) == new_names
                         booked += refs
                         days.append(len(refs))
                         clock.new_day(cr)
                         cr.commit()  # pylint: disable=invalid-commit
                 wall = time.perf_counter() - started
-                states = dict(env["account.move"]._read_group([("company_id", "=", company.id)], ["octopus_state"],
-                                                              ["__count"]))
+                states = dict(
+                    env["account.move"]._read_group([("company_id", "=", company.id)], ["octopus_state"], ["__count"])
+                )
                 w.archive_connections(env, [company.id])
             figure(result, "history.days", len(days), "simulated days", f"target 3: {verdict(len(days) == 3)}")
             figure(result, "history.booked_per_day", days)
@@ -298,13 +339,18 @@ class Bench:
 
     def roundtrips(self):
         from odoo.addons.account_octopus.octopus.limits import DAILY_LIMITS  # noqa: PLC0415
+
         run = self.push_world("roundtrips", 2101, 30000)
         count = run["invoices"]
         result = {"invoices": count, "customers": self.size("customers")}
         total = sum(run["calls"].values())
         figure(result, "roundtrips.sent", run["states"].get("sent", 0), f"of {count}")
-        figure(result, "roundtrips.stored_in_octopus", run["stored"], f"({run['with_pdf']} with the PDF inline, "
-               f"{run['pdf_bytes'] // 1024} KB each)")
+        figure(
+            result,
+            "roundtrips.stored_in_octopus",
+            run["stored"],
+            f"({run['with_pdf']} with the PDF inline, {run['pdf_bytes'] // 1024} KB each)",
+        )
         figure(result, "roundtrips.calls_total", total)
         per = total / count
         figure(result, "roundtrips.calls_per_invoice", per, "", f"target <= 1.1: {verdict(per <= 1.1)}")
@@ -314,21 +360,29 @@ class Bench:
         result["calls_per_path"] = run["calls"]
         days = run["counted"].pop("__days__", 1)
         counted = run["counted"]
-        say(f"  share of each daily limit used by a day of {PER_DAY} invoices "
+        say(
+            f"  share of each daily limit used by a day of {PER_DAY} invoices "
             f"(calls the addon counted / {count} x {PER_DAY}; {days} days: counter table reset every {PER_DAY} "
-            "bookings):")
+            "bookings):"
+        )
         shares = {}
         for operation, calls in sorted(counted.items()):
             limit = DAILY_LIMITS.get(operation)
             per_day = calls / count * PER_DAY
-            shares[operation] = {"calls": calls, "per_day": round(per_day, 1), "limit": limit,
-                                 "share": round(per_day / limit, 3) if limit else None}
+            shares[operation] = {
+                "calls": calls,
+                "per_day": round(per_day, 1),
+                "limit": limit,
+                "share": round(per_day / limit, 3) if limit else None,
+            }
             share = f"{100 * per_day / limit:5.1f} % of {limit}" if limit else "no limit"
             say(f"    {operation:<34} {per_day:7.1f}/day  {share}")
         # Tokens live 10 minutes: pushes spread over a working day need a connect per 10 minutes at most.
         spread = 8 * 60 // 9.5
-        say(f"    (POST /dossiers spread over an 8-hour day: at most {spread:.0f} connects, tokens being reused "
-            f"for 9.5 minutes = {100 * spread / DAILY_LIMITS['POST /dossiers']:.0f} % of 150)")
+        say(
+            f"    (POST /dossiers spread over an 8-hour day: at most {spread:.0f} connects, tokens being reused "
+            f"for 9.5 minutes = {100 * spread / DAILY_LIMITS['POST /dossiers']:.0f} % of 150)"
+        )
         result["daily_limit_shares"] = shares
         result["days_simulated"] = days
         return result
@@ -348,14 +402,29 @@ class Bench:
         figure(result, "throughput.invoices_per_minute", 60 * count / run["wall"])
         figure(result, "throughput.calls", calls)
         figure(result, "throughput.floor_s", floor, "s", f"(calls x {latency} ms)")
-        figure(result, "throughput.pdf_render_s", render, "s",
-               f"({run['render'].get('_render_qweb_pdf.calls', 0)} PDFs rendered by wkhtmltopdf)")
+        figure(
+            result,
+            "throughput.pdf_render_s",
+            render,
+            "s",
+            f"({run['render'].get('_render_qweb_pdf.calls', 0)} PDFs rendered by wkhtmltopdf)",
+        )
         figure(result, "throughput.pdf_render_share", render / run["wall"])
         rest = run["wall"] - render
-        figure(result, "throughput.wall_minus_render_over_floor", rest / floor, "",
-               f"target <= 1.3: {verdict(rest <= 1.3 * floor)}")
-        figure(result, "throughput.odoo_ms_per_invoice", 1000 * (rest - floor) / count, "ms",
-               "(wall - rendering - floor) / invoices")
+        figure(
+            result,
+            "throughput.wall_minus_render_over_floor",
+            rest / floor,
+            "",
+            f"target <= 1.3: {verdict(rest <= 1.3 * floor)}",
+        )
+        figure(
+            result,
+            "throughput.odoo_ms_per_invoice",
+            1000 * (rest - floor) / count,
+            "ms",
+            "(wall - rendering - floor) / invoices",
+        )
         say("  time per invoice in steps of the push (wall, includes their calls to Octopus):")
         steps = {}
         for _cls, method in self.push_parts():
@@ -389,15 +458,25 @@ class Bench:
                 before = w.sandbox_calls(state)
                 started = time.perf_counter()
                 w.run_cron_until_idle(env, [company.id])
-                figure(result, "backlog.locked_run_s", time.perf_counter() - started, "s",
-                       "(first move meets the lock, the others wait without a call)")
+                figure(
+                    result,
+                    "backlog.locked_run_s",
+                    time.perf_counter() - started,
+                    "s",
+                    "(first move meets the lock, the others wait without a call)",
+                )
                 locked_calls = sum(w.diff_counts(w.sandbox_calls(state), before).values())
                 figure(result, "backlog.calls_while_locked", locked_calls)
                 waiting = env["account.move"].search_count([("id", "in", ids), ("octopus_state", "=", "waiting")])
                 figure(result, "backlog.waiting", waiting, f"of {count}")
                 dossier.invalidate_recordset()
-                notes = env["mail.message"].search_count([("model", "=", "octopus.dossier"), ("res_id", "=", dossier.id),
-                                                          ("body", "ilike", "open by another user")])
+                notes = env["mail.message"].search_count(
+                    [
+                        ("model", "=", "octopus.dossier"),
+                        ("res_id", "=", dossier.id),
+                        ("body", "ilike", "open by another user"),
+                    ]
+                )
                 figure(result, "backlog.lock_notifications", notes)
                 state.unlock(dossier_id)
                 w.shift_deadlines(cr, state, 3600 + 60)  # the hourly retry comes
@@ -410,14 +489,17 @@ class Bench:
             kill_at = max(count // 10, 50)
             state.latency_ms = 150
             with self.cursor() as watch:
+
                 def in_flight():
                     if len(state.bookings(dossier_id)) < kill_at:
                         return False
-                    watch.execute("SELECT count(*) FROM octopus_booking WHERE company_id = %s "
-                                  "AND state = 'sending'", [company.id])
+                    watch.execute(
+                        "SELECT count(*) FROM octopus_booking WHERE company_id = %s AND state = 'sending'", [company.id]
+                    )
                     found = watch.fetchone()[0]
                     watch.rollback()
                     return found
+
                 crashed = self.drain_process(company.id, pdf_path, kill_when=in_flight)
             state.latency_ms = 0
             with self.cursor() as cr:
@@ -428,8 +510,13 @@ class Bench:
                 figure(result, "backlog.crash.sent_in_odoo", sent)
                 figure(result, "backlog.crash.stored_in_octopus", stored)
                 figure(result, "backlog.crash.left_sending", sending, "", "(checked in Octopus by the next run)")
-                figure(result, "backlog.crash.stored_not_known_sent", stored - sent, "",
-                       "(the request of the killed worker reached Octopus)")
+                figure(
+                    result,
+                    "backlog.crash.stored_not_known_sent",
+                    stored - sent,
+                    "",
+                    "(the request of the killed worker reached Octopus)",
+                )
                 result["crash_killed"] = crashed["killed"]
                 w.shift_deadlines(cr, state, 11 * 60)  # "sending" left by a dead worker is taken back after 10 minutes
             drained = self.drain_process(company.id, pdf_path)
@@ -463,8 +550,21 @@ class Bench:
     def drain_process(self, company_id, pdf_path, kill_when=None):
         """Run the cron in a child process until nothing is due (or kill it when `kill_when()`)."""
         out = os.path.join(os.environ.get("BENCH_WORK", "/tmp"), f"drain_{os.getpid()}_{time.time():.0f}.json")
-        cmd = [sys.executable, os.path.abspath(__file__), "-c", self.conf, "-d", self.db, "_drain",
-               "--company", str(company_id), "--pdf", pdf_path, "--out", out]
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "-c",
+            self.conf,
+            "-d",
+            self.db,
+            "_drain",
+            "--company",
+            str(company_id),
+            "--pdf",
+            pdf_path,
+            "--out",
+            out,
+        ]
         child = subprocess.Popen(cmd)  # noqa: S603
         killed = False
         while child.poll() is None:
@@ -487,8 +587,7 @@ class Bench:
     def refresh(self):
         w = self.world
         dossier_id = 2401
-        seed = w.big_dossier_seed(dossier_id, "Refresh", w.be_vat(dossier_id), bookyears=10, journals=50,
-                                  accounts=2000)
+        seed = w.big_dossier_seed(dossier_id, "Refresh", w.be_vat(dossier_id), bookyears=10, journals=50, accounts=2000)
         server = self.sandbox([seed])
         result = {"bookyears": 10, "open_bookyears": 10, "journals": 50, "accounts": 2000}
         try:
@@ -497,9 +596,16 @@ class Bench:
                 company = w.create_company(env, f"Refresh {w.unique_tag()}", w.be_vat(dossier_id))
                 env = env(context={"allowed_company_ids": company.ids})
                 company = company.with_env(env)
-                connection = env["octopus.connection"].create({
-                    "name": "Refresh sandbox", "url": server.url, "user": w.USER, "company_id": company.id,
-                    "password_input": w.PASSWORD, "software_house_uuid": w.SOFTWARE_HOUSE_UUID})
+                connection = env["octopus.connection"].create(
+                    {
+                        "name": "Refresh sandbox",
+                        "url": server.url,
+                        "user": w.USER,
+                        "company_id": company.id,
+                        "password_input": w.PASSWORD,
+                        "software_house_uuid": w.SOFTWARE_HOUSE_UUID,
+                    }
+                )
                 connection.action_test_connection()
                 company.action_octopus_link_dossier()
                 dossier = company.octopus_dossier_id
@@ -512,20 +618,38 @@ class Bench:
                     wall = time.perf_counter() - started
                     calls = w.diff_counts(w.sandbox_calls(server.state), before)
                     figure(result, f"refresh.{label}_sync_s", wall, "s")
-                    figure(result, f"refresh.{label}_sync_calls", sum(calls.values()), "",
-                           ", ".join(f"{n} {k.split(' ', 1)[1].split('/')[-1]}" for k, n in sorted(calls.items())))
+                    figure(
+                        result,
+                        f"refresh.{label}_sync_calls",
+                        sum(calls.values()),
+                        "",
+                        ", ".join(f"{n} {k.split(' ', 1)[1].split('/')[-1]}" for k, n in sorted(calls.items())),
+                    )
                     result[f"{label}_calls_per_path"] = calls
                     dossier.invalidate_recordset()
-                figure(result, "refresh.rows", f"{len(dossier.bookyear_ids)} bookyears, {len(dossier.journal_ids)} "
-                       f"journals, {len(dossier.account_ids)} accounts, {len(dossier.vat_code_ids)} VAT codes")
+                figure(
+                    result,
+                    "refresh.rows",
+                    f"{len(dossier.bookyear_ids)} bookyears, {len(dossier.journal_ids)} "
+                    f"journals, {len(dossier.account_ids)} accounts, {len(dossier.vat_code_ids)} VAT codes",
+                )
                 started = time.perf_counter()
                 problems = dossier._mapping_problems()
-                figure(result, "refresh.mapping_check_s", time.perf_counter() - started, "s",
-                       f"({len(problems)} problems listed, no call)")
+                figure(
+                    result,
+                    "refresh.mapping_check_s",
+                    time.perf_counter() - started,
+                    "s",
+                    f"({len(problems)} problems listed, no call)",
+                )
                 counted = w.counter_totals(cr)
-                figure(result, "refresh.journal_reads_left_today",
-                       24 - counted.get("GET /journals", 0), "of 24",
-                       "(GET /journals: one per open bookyear per refresh)")
+                figure(
+                    result,
+                    "refresh.journal_reads_left_today",
+                    24 - counted.get("GET /journals", 0),
+                    "of 24",
+                    "(GET /journals: one per open bookyear per refresh)",
+                )
                 w.archive_connections(env, [company.id])
         finally:
             server.stop()
@@ -537,8 +661,9 @@ def history_day(env, w, company, partners, new_count, day, stored_before, server
     is due. Returns (references booked that day in number order, names of the day's new invoices)."""
     new_ids = w.create_moves(env, company, partners, new_count, seed=1400 + day)
     w.run_cron_until_idle(env, [company.id])
-    stored = sorted((b for b in server.state.bookings(dossier_id) if b["enteredBy"] == "api"),
-                    key=lambda b: b["documentSequenceNr"])
+    stored = sorted(
+        (b for b in server.state.bookings(dossier_id) if b["enteredBy"] == "api"), key=lambda b: b["documentSequenceNr"]
+    )
     refs = [b["booking"]["reference"] for b in stored[stored_before:]]
     return refs, set(env["account.move"].browse(new_ids).mapped("name"))
 
@@ -547,6 +672,7 @@ def drain_main(args):
     """Child process of the backlog benchmark: the cron until nothing is due, RSS sampled."""
     registry = bootstrap(args.config, args.db)
     from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
+
     with open(args.pdf, "rb") as handle:
         pdf = handle.read()
     batches_rss = []
@@ -562,9 +688,18 @@ def drain_main(args):
         batches = world.run_cron_until_idle(env, [args.company], after_batch=roll)
         wall = time.perf_counter() - started
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"wall": wall, "batches": batches, "rss_start": sampler.start_mb,
-                   "rss_first": batches_rss[0] if batches_rss else sampler.start_mb,
-                   "rss_peak": sampler.peak_mb, "rss_end": sampler.end_mb, "rss_batches": batches_rss}, handle)
+        json.dump(
+            {
+                "wall": wall,
+                "batches": batches,
+                "rss_start": sampler.start_mb,
+                "rss_first": batches_rss[0] if batches_rss else sampler.start_mb,
+                "rss_peak": sampler.peak_mb,
+                "rss_end": sampler.end_mb,
+                "rss_batches": batches_rss,
+            },
+            handle,
+        )
 
 
 def save(results):
@@ -601,6 +736,7 @@ def main():
     if args.report_url:
         with registry.cursor() as cr:
             from odoo.addons.account_octopus.campaign.world import open_env  # noqa: PLC0415
+
             open_env(cr)["ir.config_parameter"].set_param("report.url", args.report_url)
     bench = Bench(registry, quick=args.quick, report_url=args.report_url, conf=args.config, db=args.db)
     for name in args.names:

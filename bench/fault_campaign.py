@@ -7,6 +7,7 @@ Prints one line per round and the counts, exits non-zero unless every move was b
 once (0 lost, 0 duplicates, amounts and numbers equal), and merges the counts into
 bench/results/last.json under "faults".
 """
+
 import argparse
 import json
 import os
@@ -34,12 +35,15 @@ def main():
     args = parser.parse_args()
     registry = bootstrap(args.config, args.db)
     from odoo.addons.account_octopus.campaign.campaign import Campaign, Config  # noqa: PLC0415
+
     config = Config(**(QUICK if args.quick else {}))
     for name in ("moves", "dossiers", "workers", "seed", "fault_rate"):
         if getattr(args, name) is not None:
             setattr(config, name, getattr(args, name))
-    say(f"\n== faults: {config.moves} moves over {config.dossiers} dossiers, ~{config.fault_rate:.0%} of calls "
-        f"faulty, {config.workers} workers in parallel until {config.parallel_share:.0%} is sent")
+    say(
+        f"\n== faults: {config.moves} moves over {config.dossiers} dossiers, ~{config.fault_rate:.0%} of calls "
+        f"faulty, {config.workers} workers in parallel until {config.parallel_share:.0%} is sent"
+    )
     started = time.perf_counter()
     campaign = Campaign(registry, config, log=lambda line: say("  " + line))
     try:
@@ -50,12 +54,19 @@ def main():
     finally:
         campaign.cleanup()
     figures = campaign.summary()
-    say("  faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(figures["faults_injected"].items()))
-        + f"  (= {figures['fault_share_of_calls']:.0%} of {figures['octopus_calls']} Octopus calls)")
-    say(f"  simulated time: {figures['simulated_days']} day(s) rolled over, {figures['simulated_hours']} h advanced; "
-        f"{figures['rounds']} rounds; a person pressed Retry {figures['retry_rounds_by_a_person']} time(s)")
-    say(f"  time: {figures['run_s']:.0f} s, of which {figures['pushing_s']:.0f} s in the cron workers "
-        f"(the rest: the harness's clock and counts)")
+    say(
+        "  faults injected: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(figures["faults_injected"].items()))
+        + f"  (= {figures['fault_share_of_calls']:.0%} of {figures['octopus_calls']} Octopus calls)"
+    )
+    say(
+        f"  simulated time: {figures['simulated_days']} day(s) rolled over, {figures['simulated_hours']} h advanced; "
+        f"{figures['rounds']} rounds; a person pressed Retry {figures['retry_rounds_by_a_person']} time(s)"
+    )
+    say(
+        f"  time: {figures['run_s']:.0f} s, of which {figures['pushing_s']:.0f} s in the cron workers "
+        f"(the rest: the harness's clock and counts)"
+    )
     if figures.get("failed_before_retry"):
         say("  failed before Retry: " + json.dumps(figures["failed_before_retry"], ensure_ascii=False))
     say("  worker outcomes: " + json.dumps(figures["worker_outcomes"]))
@@ -66,14 +77,32 @@ def main():
         say(f"    {key:<28} {check[key]}")
     for problem in figures["problems"]:
         say(f"    ! {problem}")
-    bad = sum(check.get(k, 0) for k in ("lost", "duplicates", "orphan_bookings", "amount_mismatches",
-                                        "line_mismatches", "number_mismatches", "payments_lost",
-                                        "payments_duplicated", "payment_mismatches", "duplicate_relations"))
+    bad = sum(
+        check.get(k, 0)
+        for k in (
+            "lost",
+            "duplicates",
+            "orphan_bookings",
+            "amount_mismatches",
+            "line_mismatches",
+            "number_mismatches",
+            "payments_lost",
+            "payments_duplicated",
+            "payment_mismatches",
+            "duplicate_relations",
+        )
+    )
     ok = not bad and check["booked_exactly_once"] == check["moves"]
-    say(f"  duplicates: {check.get('duplicates', 0)}   lost: {check.get('lost', 0)}   "
-        f"booked exactly once: {check['booked_exactly_once']} of {check['moves']}   -> {'OK' if ok else 'FAILED'}")
-    figures.update(ok=ok, bench_wall_s=round(time.perf_counter() - started, 1), quick=args.quick,
-                   finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    say(
+        f"  duplicates: {check.get('duplicates', 0)}   lost: {check.get('lost', 0)}   "
+        f"booked exactly once: {check['booked_exactly_once']} of {check['moves']}   -> {'OK' if ok else 'FAILED'}"
+    )
+    figures.update(
+        ok=ok,
+        bench_wall_s=round(time.perf_counter() - started, 1),
+        quick=args.quick,
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
     say(f"  (faults took {figures['bench_wall_s']:.0f} s in all)")
     save({"faults": figures})
     return 0 if ok else 1

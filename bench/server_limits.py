@@ -18,6 +18,7 @@ reads the server log and prints: the longest cron lap and
 job run, limit warnings, workers killed, server restarts, and what Octopus holds against what Odoo
 sent (lost, duplicates). Exits 1 when any of those that must be 0 is not.
 """
+
 import argparse
 import collections
 import os
@@ -48,6 +49,7 @@ ADMIN_PASSWORD = "admin"  # a database created with --without-demo keeps admin /
 
 def free_port():
     import socket  # noqa: PLC0415
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -91,8 +93,22 @@ class OdooServer:
     def __init__(self, port, conf, db, mode, log_path, limit_time_real=None):
         self.port = port
         self.log_path = log_path
-        args = [sys.executable, "-m", "odoo", "server", "-c", conf, "-d", db, "--http-port", str(self.port),
-                "--http-interface", "127.0.0.1", "--log-level=info", *MODES[mode]]
+        args = [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-c",
+            conf,
+            "-d",
+            db,
+            "--http-port",
+            str(self.port),
+            "--http-interface",
+            "127.0.0.1",
+            "--log-level=info",
+            *MODES[mode],
+        ]
         if limit_time_real:
             args += [f"--limit-time-real={limit_time_real}", f"--limit-time-cpu={limit_time_real}"]
         self.log = open(log_path, "w")  # noqa: SIM115  pylint: disable=consider-using-with
@@ -126,8 +142,15 @@ def post_invoices(url, db, uid, values, users):
         models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
         for vals in share:
             try:
-                move_id = models.execute_kw(db, uid, ADMIN_PASSWORD, "account.move", "create", [vals],
-                                            {"context": {"allowed_company_ids": [vals.pop("_company")]}})
+                move_id = models.execute_kw(
+                    db,
+                    uid,
+                    ADMIN_PASSWORD,
+                    "account.move",
+                    "create",
+                    [vals],
+                    {"context": {"allowed_company_ids": [vals.pop("_company")]}},
+                )
                 models.execute_kw(db, uid, ADMIN_PASSWORD, "account.move", "action_post", [[move_id]])
             except (xmlrpc.client.Fault, OSError) as exc:
                 errors.append(str(exc)[:200])
@@ -170,8 +193,9 @@ def read_log(path):
 
 
 def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
-    say(f"\n== {mode}: {args.invoices} invoices, {args.users} users, real PDFs, faults "
-        f"{'on' if args.faults else 'off'}")
+    say(
+        f"\n== {mode}: {args.invoices} invoices, {args.users} users, real PDFs, faults {'on' if args.faults else 'off'}"
+    )
     dossier_id, vat = 1001, world.be_vat(900 + random.randint(0, 99999))
     sandbox = sandbox_cls(seed=world.world_seed([world.dossier_seed(dossier_id, "Limits BV", vat)]))
     sandbox.start()
@@ -185,8 +209,7 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
         env.ref("base.user_admin").company_ids |= company  # the users who post over XML-RPC
         world.link_company(env, company, sandbox.url)
         partners = world.create_partners(env, 20, 910000 + random.randint(0, 80000) * 10)
-        values = world.move_values(world.open_env(cr, company.ids), company, partners, args.invoices,
-                                   random.Random(1))
+        values = world.move_values(world.open_env(cr, company.ids), company, partners, args.invoices, random.Random(1))
         for vals in values:
             vals["invoice_date"] = vals["invoice_date"].isoformat()
             vals["_company"] = company.id
@@ -205,8 +228,9 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
         deadline = posted_at + args.drain_minutes * 60
         while time.monotonic() < deadline:
             with registry.cursor() as cr:
-                cr.execute("SELECT count(*) FROM octopus_booking WHERE company_id = %s AND state IN %s",
-                           [company_id, PENDING])
+                cr.execute(
+                    "SELECT count(*) FROM octopus_booking WHERE company_id = %s AND state IN %s", [company_id, PENDING]
+                )
                 pending = cr.fetchone()[0]
                 if pending and not injector.is_alive() and time.monotonic() - hour_passed_at > 30:
                     try:
@@ -225,9 +249,11 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
             injector.stop()
         server.stop()
     with registry.cursor() as cr:
-        cr.execute("SELECT m.name, b.state FROM account_move m LEFT JOIN octopus_booking b "
-                   "ON b.move_id = m.id AND b.kind = 'invoice' WHERE m.company_id = %s AND m.state = 'posted'",
-                   [company_id])
+        cr.execute(
+            "SELECT m.name, b.state FROM account_move m LEFT JOIN octopus_booking b "
+            "ON b.move_id = m.id AND b.kind = 'invoice' WHERE m.company_id = %s AND m.state = 'posted'",
+            [company_id],
+        )
         moves = dict(cr.fetchall())
     stored = collections.Counter(booking["booking"]["reference"] for booking in sandbox.state.bookings(dossier_id))
     sandbox.stop()
@@ -246,10 +272,16 @@ def run_mode(registry, world, sandbox_cls, conf, db, mode, args, work):
     figure(result, "server restarts", found["server restarts"], note="expected 0")
     figure(result, "lost", sum(1 for name in moves if not stored.get(name)), note="expected 0")
     figure(result, "duplicates", sum(count - 1 for count in stored.values() if count > 1), note="expected 0")
-    figure(result, "faults injected", sum(injector.injected.values()),
-           note=", ".join(f"{kind} {count}" for kind, count in sorted(injector.injected.items())))
-    result["ok"] = len(moves) == args.invoices and not any(result[key] for key in ("limit warnings", "workers killed", "server restarts",
-                                                      "lost", "duplicates", "still pending"))
+    figure(
+        result,
+        "faults injected",
+        sum(injector.injected.values()),
+        note=", ".join(f"{kind} {count}" for kind, count in sorted(injector.injected.items())),
+    )
+    result["ok"] = len(moves) == args.invoices and not any(
+        result[key]
+        for key in ("limit warnings", "workers killed", "server restarts", "lost", "duplicates", "still pending")
+    )
     return result
 
 
@@ -260,8 +292,12 @@ def main():
     parser.add_argument("--modes", default="threaded,workers")
     parser.add_argument("--invoices", type=int, default=1000)
     parser.add_argument("--users", type=int, default=4)
-    parser.add_argument("--limit-time-real", type=int, default=None,
-                        help="lower Odoo's real and CPU time limits (default: the configuration's, i.e. Odoo's)")
+    parser.add_argument(
+        "--limit-time-real",
+        type=int,
+        default=None,
+        help="lower Odoo's real and CPU time limits (default: the configuration's, i.e. Odoo's)",
+    )
     parser.add_argument("--drain-minutes", type=float, default=60)
     parser.add_argument("--no-faults", dest="faults", action="store_false")
     args = parser.parse_args()
@@ -269,9 +305,12 @@ def main():
     registry = bootstrap(args.conf, args.db)
     from odoo.addons.account_octopus.campaign import world  # noqa: PLC0415
     from odoo.addons.account_octopus.sandbox import SandboxServer  # noqa: PLC0415
+
     work = os.environ.get("BENCH_WORK") or os.path.dirname(os.path.abspath(args.conf))
-    results = {mode: run_mode(registry, world, SandboxServer, args.conf, args.db, mode, args, work)
-               for mode in args.modes.split(",")}
+    results = {
+        mode: run_mode(registry, world, SandboxServer, args.conf, args.db, mode, args, work)
+        for mode in args.modes.split(",")
+    }
     passed = sum(1 for result in results.values() if result["ok"])
     say(f"\nserver limits: {passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1

@@ -20,6 +20,7 @@ draw still varies from run to run):
 Locks and daily limits make the addon wait an hour or until tomorrow; the campaign does not wait:
 ``world.Clock`` moves Odoo's clock and the sandbox's forward instead.
 """
+
 import contextlib
 import logging
 import random
@@ -72,8 +73,13 @@ class FaultPlan:
         self.mutex = threading.Lock()
         # Shares of `rate` per kind (calls of any path), then the booking-only ones.
         scale = self.rate / 0.20
-        self.kinds = [("5xx", 0.05 * scale), ("timeout", 0.015 * scale), ("drop", 0.025 * scale),
-                      ("drop_after_commit", 0.04 * scale), ("token_expiry", 0.02 * scale)]
+        self.kinds = [
+            ("5xx", 0.05 * scale),
+            ("timeout", 0.015 * scale),
+            ("drop", 0.025 * scale),
+            ("drop_after_commit", 0.04 * scale),
+            ("token_expiry", 0.02 * scale),
+        ]
         self.booking_kinds = [("direct_booking", 0.04 * scale), ("lock", 0.006 * scale)]
         self._take = self.state.take_fault
 
@@ -92,8 +98,12 @@ class FaultPlan:
         dossier_id = _dossier_of(request_path)
         booking = bool(dossier_id) and request_path.split("?")[0].endswith(BOOKING_POST)
         with self.mutex:
-            draw, extra, journal_draw, lock_seconds = (self.rng.random(), self.rng.random(), self.rng.random(),
-                                                       self.rng.uniform(600, 7200))
+            draw, extra, journal_draw, lock_seconds = (
+                self.rng.random(),
+                self.rng.random(),
+                self.rng.random(),
+                self.rng.uniform(600, 7200),
+            )
             kind = _pick(self.booking_kinds, extra) if booking else None
             if kind == "lock" and dossier_id in self.locks:
                 kind = None
@@ -176,6 +186,7 @@ class Campaign:
 
     def setup(self):
         from ..sandbox import SandboxServer  # noqa: PLC0415
+
         cfg = self.config
         ids = [cfg.first_dossier_id + index for index in range(cfg.dossiers)]
         seeds = [world.dossier_seed(d, f"Campaign {d}", world.be_vat(d)) for d in ids]
@@ -191,15 +202,17 @@ class Campaign:
             tag = world.unique_tag()
             partners = world.create_partners(env, cfg.customers, 60000 + cfg.seed % 1000 * 100, f"Campaign {tag}")
             self.partner_ids = partners.ids
-            per_company = [cfg.moves // cfg.dossiers + (1 if i < cfg.moves % cfg.dossiers else 0)
-                           for i in range(cfg.dossiers)]
+            per_company = [
+                cfg.moves // cfg.dossiers + (1 if i < cfg.moves % cfg.dossiers else 0) for i in range(cfg.dossiers)
+            ]
             for index, dossier_id in enumerate(ids):
                 company = world.create_company(env, f"Campaign {dossier_id} {tag}", world.be_vat(dossier_id))
                 self.company_ids.append(company.id)
                 world.link_company(env, company, self.server.url, payments=index < cfg.payment_dossiers)
                 self.dossier_of_company[company.id] = dossier_id
-                self.move_ids += world.create_moves(env, company, partners, per_company[index], seed=cfg.seed + index,
-                                                    mix=world.MOVE_MIX)
+                self.move_ids += world.create_moves(
+                    env, company, partners, per_company[index], seed=cfg.seed + index, mix=world.MOVE_MIX
+                )
             world.reset_counters(cr)
         self.figures["setup_s"] = round(time.perf_counter() - started, 1)
         return self
@@ -220,6 +233,7 @@ class Campaign:
         """Short client timeouts and back-off (the sandbox is local), a fixed PDF instead of
         wkhtmltopdf, lower daily limits when asked, and a count of each worker's push results."""
         from ..models.octopus_connection import OctopusConnection  # noqa: PLC0415
+
         cfg = self.config
         get_client = OctopusConnection._get_client
 
@@ -232,9 +246,17 @@ class Campaign:
             stack.enter_context(patch.object(OctopusConnection, "_get_client", fast_client))
             stack.enter_context(world.fixed_pdf(world.MINIMAL_PDF))  # rendering is benchmark 3's business
             if cfg.booking_limit:
-                stack.enter_context(patch.dict(DAILY_LIMITS, {"POST /buysellbookings": cfg.booking_limit,
-                                                              "POST /financialdiversbookings": cfg.booking_limit}))
+                stack.enter_context(
+                    patch.dict(
+                        DAILY_LIMITS,
+                        {
+                            "POST /buysellbookings": cfg.booking_limit,
+                            "POST /financialdiversbookings": cfg.booking_limit,
+                        },
+                    )
+                )
             from ..models.octopus_booking_push import OctopusBooking  # noqa: PLC0415
+
             push_one = OctopusBooking._push_one
             outcomes = self.outcomes
 
@@ -286,21 +308,30 @@ class Campaign:
                     break
         finally:
             plan.uninstall()
-        self.figures.update({
-            "run_s": round(time.perf_counter() - started, 1), "pushing_s": round(pushing, 1), "rounds": rounds,
-            "simulated_days": clock.days,
-            "simulated_hours": round(clock.advanced / 3600, 1), "retry_rounds_by_a_person": retried,
-            "octopus_calls": sum(world.sandbox_calls(state).values()) - before_calls,
-            "faults_injected": dict(plan.injected), "faults_total": sum(plan.injected.values()),
-            "worker_errors": len(self.worker_errors),
-            "worker_outcomes": {name: dict(counts) for name, counts in sorted(self.outcomes.items())},
-        })
-        self.figures["fault_share_of_calls"] = round(self.figures["faults_total"] / max(self.figures["octopus_calls"], 1), 3)
+        self.figures.update(
+            {
+                "run_s": round(time.perf_counter() - started, 1),
+                "pushing_s": round(pushing, 1),
+                "rounds": rounds,
+                "simulated_days": clock.days,
+                "simulated_hours": round(clock.advanced / 3600, 1),
+                "retry_rounds_by_a_person": retried,
+                "octopus_calls": sum(world.sandbox_calls(state).values()) - before_calls,
+                "faults_injected": dict(plan.injected),
+                "faults_total": sum(plan.injected.values()),
+                "worker_errors": len(self.worker_errors),
+                "worker_outcomes": {name: dict(counts) for name, counts in sorted(self.outcomes.items())},
+            }
+        )
+        self.figures["fault_share_of_calls"] = round(
+            self.figures["faults_total"] / max(self.figures["octopus_calls"], 1), 3
+        )
         return self
 
     def _run_workers(self, count):
-        threads = [threading.Thread(target=self._worker, name=f"worker-{index + 1}", daemon=True)
-                   for index in range(count)]
+        threads = [
+            threading.Thread(target=self._worker, name=f"worker-{index + 1}", daemon=True) for index in range(count)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -344,19 +375,25 @@ class Campaign:
         return True
 
     def _count_sent(self, cr):
-        cr.execute("SELECT count(*) FROM account_move WHERE id IN %s AND octopus_state = 'sent'",
-                   [tuple(self.move_ids)])
+        cr.execute(
+            "SELECT count(*) FROM account_move WHERE id IN %s AND octopus_state = 'sent'", [tuple(self.move_ids)]
+        )
         return cr.fetchone()[0]
 
     def _count_pending(self, cr):
         return world.open_env(cr)["octopus.booking"].search_count(world.pending_domain(self.company_ids))
 
     def _progress(self, cr, rounds, workers, clock, seconds):
-        cr.execute("""SELECT coalesce(octopus_state, '-'), count(*) FROM account_move WHERE id IN %s
-                      GROUP BY 1 ORDER BY 1""", [tuple(self.move_ids)])
+        cr.execute(
+            """SELECT coalesce(octopus_state, '-'), count(*) FROM account_move WHERE id IN %s
+                      GROUP BY 1 ORDER BY 1""",
+            [tuple(self.move_ids)],
+        )
         states = ", ".join(f"{state} {count}" for state, count in cr.fetchall())
-        return (f"round {rounds:>3}  day {clock.days + 1:>3}  +{clock.advanced / 3600:6.1f} h  "
-                f"{workers} worker(s) {seconds:6.1f} s  | {states}")
+        return (
+            f"round {rounds:>3}  day {clock.days + 1:>3}  +{clock.advanced / 3600:6.1f} h  "
+            f"{workers} worker(s) {seconds:6.1f} s  | {states}"
+        )
 
     # -- check -------------------------------------------------------------------------------------
 
@@ -389,7 +426,8 @@ class Campaign:
                     self._check_move(move, by_reference.get(move.name, []), payments, result, problems)
                 result["duplicate_relations"] += _duplicate_relations(state, dossier_id)
             attempts = env["octopus.push.attempt"]._read_group(
-                [("move_id", "in", self.move_ids)], ["outcome"], ["__count"])
+                [("move_id", "in", self.move_ids)], ["outcome"], ["__count"]
+            )
             for outcome, count in attempts:
                 result[f"attempts_{outcome}"] = count
         result["booked_exactly_once"] = result["moves"] - result["lost"] - result["duplicated_moves"]
@@ -405,8 +443,10 @@ class Campaign:
         if len(bookings) > 1:
             result["duplicated_moves"] += 1
             result["duplicates"] += len(bookings) - 1
-            problems.append(f"{move.name}: booked {len(bookings)} times "
-                            f"({', '.join(str(b['documentSequenceNr']) for b in bookings)})")
+            problems.append(
+                f"{move.name}: booked {len(bookings)} times "
+                f"({', '.join(str(b['documentSequenceNr']) for b in bookings)})"
+            )
         booking = bookings[0]
         data = booking["booking"]
         refund = move.move_type in ("out_refund", "in_refund")
@@ -418,15 +458,22 @@ class Campaign:
         vat = sum(line["vatAmount"] for line in data["bookingLines"])
         if abs(lines - abs(expected)) >= 0.005 or abs(vat - move.amount_tax) >= 0.005:
             result["line_mismatches"] += 1
-            problems.append(f"{move.name}: lines {lines:.2f} (VAT {vat:.2f}) in Octopus, {move.amount_total} "
-                            f"(VAT {move.amount_tax}) in Odoo")
+            problems.append(
+                f"{move.name}: lines {lines:.2f} (VAT {vat:.2f}) in Octopus, {move.amount_total} "
+                f"(VAT {move.amount_tax}) in Odoo"
+            )
         invoice, payment_booking = move._octopus_booking("invoice"), move._octopus_booking("payment")
-        same_number = (booking["documentSequenceNr"], booking["journalKey"], booking["bookyearId"]) == \
-            (invoice.document_nr, invoice.journal_key, invoice.bookyear_id.octopus_key)
+        same_number = (booking["documentSequenceNr"], booking["journalKey"], booking["bookyearId"]) == (
+            invoice.document_nr,
+            invoice.journal_key,
+            invoice.bookyear_id.octopus_key,
+        )
         if move.octopus_state != "sent" or not same_number:
             result["number_mismatches"] += 1
-            problems.append(f"{move.name}: Octopus {booking['bookyearId']}/{booking['journalKey']}/"
-                            f"{booking['documentSequenceNr']}, Odoo {move.octopus_state} {move.octopus_number}")
+            problems.append(
+                f"{move.name}: Octopus {booking['bookyearId']}/{booking['journalKey']}/"
+                f"{booking['documentSequenceNr']}, Odoo {move.octopus_state} {move.octopus_number}"
+            )
         if move.journal_id.octopus_payment_journal_id:
             found = payments.get(move.octopus_number, [])
             result["payments_expected"] += 1
@@ -440,11 +487,15 @@ class Campaign:
                 incoming = move.move_type in ("out_invoice", "in_refund")
                 amount = move.amount_total if incoming else -move.amount_total
                 payment, line = found[0]
-                if abs(line["amount"] - amount) >= 0.005 or \
-                        payment["documentSequenceNr"] != payment_booking.document_nr:
+                if (
+                    abs(line["amount"] - amount) >= 0.005
+                    or payment["documentSequenceNr"] != payment_booking.document_nr
+                ):
                     result["payment_mismatches"] += 1
-                    problems.append(f"{move.name}: payment {line['amount']} #{payment['documentSequenceNr']}, Odoo "
-                                    f"{amount} #{payment_booking.document_nr}")
+                    problems.append(
+                        f"{move.name}: payment {line['amount']} #{payment['documentSequenceNr']}, Odoo "
+                        f"{amount} #{payment_booking.document_nr}"
+                    )
 
     def summary(self):
         return {"config": asdict(self.config), **self.figures}

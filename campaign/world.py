@@ -5,6 +5,7 @@ Shared by bench/bench.py, campaign/campaign.py and tests/test_fault_campaign.py.
 works with real commits (the cron's own pattern); nothing here runs inside a test transaction.
 Imports Odoo only inside functions' arguments (an ``env`` or a registry), so the module is cheap.
 """
+
 import copy
 import json
 import random
@@ -58,29 +59,56 @@ def big_dossier_seed(dossier_id, name, vat, bookyears=10, journals=50, accounts=
     template = demo_dossier()
     first = INVOICE_YEAR - bookyears + 1
     open_years = bookyears if open_years is None else open_years
-    years = [{"id": index + 1, "description": str(first + index), "start": f"{first + index}-01-01",
-              "end": f"{first + index}-12-31", "closed": index < bookyears - open_years}
-             for index in range(bookyears)]
+    years = [
+        {
+            "id": index + 1,
+            "description": str(first + index),
+            "start": f"{first + index}-01-01",
+            "end": f"{first + index}-12-31",
+            "closed": index < bookyears - open_years,
+        }
+        for index in range(bookyears)
+    ]
     kinds = ["V", "A", "F", "D"]
-    journal_list = [{"key": f"{kinds[i % 4]}{i // 4 + 1}", "name": f"Journal {i + 1}",
-                     "lastBookedDocumentNr": {str(y["id"]): 10 + i for y in years}}
-                    for i in range(journals)]
+    journal_list = [
+        {
+            "key": f"{kinds[i % 4]}{i // 4 + 1}",
+            "name": f"Journal {i + 1}",
+            "lastBookedDocumentNr": {str(y["id"]): 10 + i for y in years},
+        }
+        for i in range(journals)
+    ]
     account_list = [dict(a) for a in template["accounts"]]
     used = {a["nr"] for a in account_list}
     nr = 100001
     while len(account_list) < accounts:
         if nr not in used:
-            account_list.append({"nr": nr, "description_NL": f"Rekening {nr}", "description_FR": f"Compte {nr}",
-                                 "description_EN": f"Account {nr}"})
+            account_list.append(
+                {
+                    "nr": nr,
+                    "description_NL": f"Rekening {nr}",
+                    "description_FR": f"Compte {nr}",
+                    "description_EN": f"Account {nr}",
+                }
+            )
         nr += 37
-    return dict(dossier_seed(dossier_id, name, vat, template), bookyears=years, journals=journal_list,
-                accounts=account_list)
+    return dict(
+        dossier_seed(dossier_id, name, vat, template), bookyears=years, journals=journal_list, accounts=account_list
+    )
 
 
 def world_seed(dossiers):
-    return {"users": [{"user": USER, "password": PASSWORD, "softwareHouseUuid": SOFTWARE_HOUSE_UUID,
-                       "dossiers": [d["id"] for d in dossiers]}],
-            "dossiers": dossiers}
+    return {
+        "users": [
+            {
+                "user": USER,
+                "password": PASSWORD,
+                "softwareHouseUuid": SOFTWARE_HOUSE_UUID,
+                "dossiers": [d["id"] for d in dossiers],
+            }
+        ],
+        "dossiers": dossiers,
+    }
 
 
 # -- Odoo set-up --------------------------------------------------------------------------------
@@ -94,8 +122,9 @@ def open_env(cr, company_ids=None):
 def create_company(env, name, vat):
     """A Belgian company (be_comp chart, EUR) with the given VAT; committed."""
     be = env.ref("base.be")
-    company = env["res.company"].create({"name": name, "country_id": be.id, "vat": vat,
-                                         "currency_id": env.ref("base.EUR").id})
+    company = env["res.company"].create(
+        {"name": name, "country_id": be.id, "vat": vat, "currency_id": env.ref("base.EUR").id}
+    )
     env["account.chart.template"].try_loading("be_comp", company, install_demo=False)
     env.user.company_ids |= company
     env.cr.commit()  # pylint: disable=invalid-commit
@@ -107,9 +136,16 @@ def link_company(env, company, sandbox_url, payments=False):
     journal → V1, purchase journal → A1; with `payments`, invoices also get a payment booking on F1."""
     env = env(context=dict(env.context, allowed_company_ids=company.ids))
     company = company.with_env(env)
-    connection = env["octopus.connection"].create({
-        "name": f"Sandbox for {company.name}", "url": sandbox_url, "user": USER, "company_id": company.id,
-        "password_input": PASSWORD, "software_house_uuid": SOFTWARE_HOUSE_UUID})
+    connection = env["octopus.connection"].create(
+        {
+            "name": f"Sandbox for {company.name}",
+            "url": sandbox_url,
+            "user": USER,
+            "company_id": company.id,
+            "password_input": PASSWORD,
+            "software_house_uuid": SOFTWARE_HOUSE_UUID,
+        }
+    )
     connection.action_test_connection()
     assert connection.active, connection.last_test_message
     company.action_octopus_link_dossier()
@@ -124,8 +160,9 @@ def link_company(env, company, sandbox_url, payments=False):
     purchase.octopus_journal_id = keys["A1"]
     if payments:
         bank = journals.filtered(lambda j: j.type == "bank")[:1]
-        bank.bank_account_id = env["res.partner.bank"].create({
-            "acc_number": "BE71096123456769", "partner_id": company.partner_id.id})
+        bank.bank_account_id = env["res.partner.bank"].create(
+            {"acc_number": "BE71096123456769", "partner_id": company.partner_id.id}
+        )
         bank.bank_account_id.octopus_journal_id = keys["F1"]
         sale.octopus_payment_journal_id = bank
         purchase.octopus_payment_journal_id = bank
@@ -136,10 +173,21 @@ def link_company(env, company, sandbox_url, payments=False):
 def create_partners(env, count, first_number, name="Customer"):
     """`count` Belgian companies with valid, distinct VAT numbers (shared by every company)."""
     be = env.ref("base.be")
-    partners = env["res.partner"].create([{
-        "name": f"{name} {first_number + index}", "is_company": True, "vat": be_vat(first_number + index),
-        "country_id": be.id, "street": f"Kerkstraat {index + 1}", "zip": "9000", "city": "Gent",
-        "email": f"factuur{first_number + index}@example.be"} for index in range(count)])
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"{name} {first_number + index}",
+                "is_company": True,
+                "vat": be_vat(first_number + index),
+                "country_id": be.id,
+                "street": f"Kerkstraat {index + 1}",
+                "zip": "9000",
+                "city": "Gent",
+                "email": f"factuur{first_number + index}@example.be",
+            }
+            for index in range(count)
+        ]
+    )
     env.cr.commit()  # pylint: disable=invalid-commit
     return partners
 
@@ -149,12 +197,16 @@ MOVE_MIX = (("out_invoice", 70), ("out_refund", 10), ("in_invoice", 15), ("in_re
 
 def move_values(env, company, partners, count, rng, mix=(("out_invoice", 100),)):
     """Create-values of `count` moves of `company` with 1-3 lines at 21 %, 12 % or 6 % VAT."""
+
     def tax(name):
         return env.ref(f"account.{company.id}_attn_{name}")
+
     sale_taxes = [tax("VAT-OUT-21-L"), tax("VAT-OUT-12-L"), tax("VAT-OUT-06-L")]
     purchase_taxes = [tax("VAT-IN-V81-21"), tax("VAT-IN-V81-12"), tax("VAT-IN-V81-06")]
-    journals = {kind: env["account.journal"].search([("company_id", "=", company.id), ("type", "=", kind)],
-                                                    limit=1) for kind in ("sale", "purchase")}
+    journals = {
+        kind: env["account.journal"].search([("company_id", "=", company.id), ("type", "=", kind)], limit=1)
+        for kind in ("sale", "purchase")
+    }
     types = [t for t, weight in mix for _ in range(weight)]
     values = []
     for index in range(count):
@@ -162,13 +214,27 @@ def move_values(env, company, partners, count, rng, mix=(("out_invoice", 100),))
         sale = move_type.startswith("out_")
         taxes = sale_taxes if sale else purchase_taxes
         day = date(INVOICE_YEAR, 1 + index % 11, 1 + index % 28)
-        values.append({
-            "move_type": move_type, "partner_id": rng.choice(partners).id, "invoice_date": day,
-            "journal_id": journals["sale" if sale else "purchase"].id,
-            "invoice_line_ids": [(0, 0, {"name": f"Item {index}.{line}", "quantity": rng.randint(1, 5),
-                                         "price_unit": round(rng.uniform(5, 900), 2),
-                                         "tax_ids": [(6, 0, rng.choice(taxes).ids)]})
-                                 for line in range(rng.randint(1, 3))]})
+        values.append(
+            {
+                "move_type": move_type,
+                "partner_id": rng.choice(partners).id,
+                "invoice_date": day,
+                "journal_id": journals["sale" if sale else "purchase"].id,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"Item {index}.{line}",
+                            "quantity": rng.randint(1, 5),
+                            "price_unit": round(rng.uniform(5, 900), 2),
+                            "tax_ids": [(6, 0, rng.choice(taxes).ids)],
+                        },
+                    )
+                    for line in range(rng.randint(1, 3))
+                ],
+            }
+        )
     return values
 
 
@@ -179,7 +245,7 @@ def create_moves(env, company, partners, count, seed=0, mix=(("out_invoice", 100
     ids = []
     values = move_values(env, company.with_env(env), partners.with_env(env), count, rng, mix)
     for start in range(0, count, batch):
-        moves = env["account.move"].create(values[start:start + batch])
+        moves = env["account.move"].create(values[start : start + batch])
         if post:
             moves.action_post()
         env.cr.commit()  # pylint: disable=invalid-commit
@@ -277,6 +343,7 @@ class Clock:
 
     def __enter__(self):
         from odoo import fields  # noqa: PLC0415
+
         self._patch = patch.object(fields.Datetime, "now", staticmethod(lambda *args: self.now()))
         self._patch.start()
         return self
@@ -294,8 +361,10 @@ class Clock:
 
     def advance(self, cr, seconds):
         seconds = max(float(seconds), 1.0)
-        cr.execute("SELECT count(*) FROM octopus_dossier WHERE push_pause_reason = 'limit' "
-                   "AND push_paused_until <= %s", [self.now() + timedelta(seconds=seconds)])
+        cr.execute(
+            "SELECT count(*) FROM octopus_dossier WHERE push_pause_reason = 'limit' AND push_paused_until <= %s",
+            [self.now() + timedelta(seconds=seconds)],
+        )
         limit_ends = cr.fetchone()[0] > 0
         day = self.state.today()
         self.state.advance(seconds)
@@ -320,8 +389,10 @@ def shift_deadlines(cr, state, seconds):
     stored (next try of a booking, pause of a dossier) moves back, the sandbox's clock forward."""
     shift = timedelta(seconds=seconds)
     cr.execute("UPDATE octopus_booking SET next_try = next_try - %s WHERE next_try IS NOT NULL", [shift])
-    cr.execute("UPDATE octopus_dossier SET push_paused_until = push_paused_until - %s "
-               "WHERE push_paused_until IS NOT NULL", [shift])
+    cr.execute(
+        "UPDATE octopus_dossier SET push_paused_until = push_paused_until - %s WHERE push_paused_until IS NOT NULL",
+        [shift],
+    )
     state.advance(seconds)
     cr.commit()  # pylint: disable=invalid-commit
 
@@ -357,9 +428,11 @@ def diff_counts(after, before):
 
 
 # A one-page PDF, for runs where the file's content does not matter (the fault campaign).
-MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
-               b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n"
-               b"%%EOF\n")
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+    b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n"
+    b"%%EOF\n"
+)
 
 
 @contextmanager
@@ -404,6 +477,7 @@ def rss_mb():
     """Current resident set size of this process in MB."""
     try:
         import psutil  # noqa: PLC0415
+
         return psutil.Process().memory_info().rss / 2**20
     except ImportError:
         with open("/proc/self/statm", encoding="ascii") as handle:

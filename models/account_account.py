@@ -8,12 +8,15 @@ class AccountAccount(models.Model):
     _inherit = "account.account"
 
     octopus_account_number = fields.Integer(
-        string="Octopus account", company_dependent=True,
-        help="Octopus account number to book on. Empty: the account's own code is used "
-             "(Belgian charts share codes).")
+        string="Octopus account",
+        company_dependent=True,
+        help="Octopus account number to book on. Empty: the account's own code is used (Belgian charts share codes).",
+    )
     octopus_account_resolved = fields.Char(
-        compute="_compute_octopus_account_resolved", string="Books in Octopus on",
-        help="The Octopus account of the current company's dossier this account books on.")
+        compute="_compute_octopus_account_resolved",
+        string="Books in Octopus on",
+        help="The Octopus account of the current company's dossier this account books on.",
+    )
 
     @api.depends_context("company")
     @api.depends("code", "octopus_account_number")
@@ -40,9 +43,14 @@ class AccountAccount(models.Model):
         for account in self:
             number = account.octopus_account_number
             if number and number not in numbers:
-                raise ValidationError(self.env._(
-                    "Octopus dossier %(dossier)s has no account %(number)s (set on %(account)s).",
-                    dossier=dossier.display_name, number=number, account=account.display_name))
+                raise ValidationError(
+                    self.env._(
+                        "Octopus dossier %(dossier)s has no account %(number)s (set on %(account)s).",
+                        dossier=dossier.display_name,
+                        number=number,
+                        account=account.display_name,
+                    )
+                )
 
     def _octopus_account_number(self, dossier):
         """The Octopus account number this account books on in `dossier`, or False.
@@ -69,8 +77,14 @@ class AccountAccount(models.Model):
         self.ensure_one()
         if self._octopus_account_number(dossier) or journal.octopus_default_account_id:
             return []
-        return [self.env._("Account %(account)s (%(usage)s) has no Octopus account: set its Octopus account, or a "
-                           "default account on the journal's Octopus tab.", account=self.display_name, usage=usage)]
+        return [
+            self.env._(
+                "Account %(account)s (%(usage)s) has no Octopus account: set its Octopus account, or a "
+                "default account on the journal's Octopus tab.",
+                account=self.display_name,
+                usage=usage,
+            )
+        ]
 
     @api.model
     def _octopus_override_problems(self, dossier):
@@ -79,9 +93,16 @@ class AccountAccount(models.Model):
         if not numbers:
             return [self.env._("The Octopus accounts are not read yet: press 'Synchronise bookyears'.")]
         field = self._fields["octopus_account_number"]
-        accounts = self.with_company(dossier.company_id).search([
-            *self._check_company_domain(dossier.company_id), ("octopus_account_number", "!=", False)])
-        return [self.env._("Account %(account)s books on Octopus account %(number)s, which dossier %(dossier)s "
-                           "does not have.", account=account.display_name, number=account[field.name],
-                           dossier=dossier.display_name)
-                for account in accounts if account[field.name] not in numbers]
+        accounts = self.with_company(dossier.company_id).search(
+            [*self._check_company_domain(dossier.company_id), ("octopus_account_number", "!=", False)]
+        )
+        return [
+            self.env._(
+                "Account %(account)s books on Octopus account %(number)s, which dossier %(dossier)s does not have.",
+                account=account.display_name,
+                number=account[field.name],
+                dossier=dossier.display_name,
+            )
+            for account in accounts
+            if account[field.name] not in numbers
+        ]

@@ -13,14 +13,21 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     octopus_booking_ids = fields.One2many("octopus.booking", "move_id", readonly=True, copy=False)
-    octopus_state = fields.Selection(STATES, string="Octopus", compute="_compute_octopus_summary", store=True,
-                                     index="btree_not_null")
-    octopus_number = fields.Char(string="Octopus number", compute="_compute_octopus_summary", store=True,
-                                 help="Bookyear/journal/number of the booking in Octopus, e.g. 2026/V1/17.")
-    octopus_payment_state = fields.Selection(STATES, string="Octopus payment", compute="_compute_octopus_summary",
-                                             store=True)
-    octopus_payment_number = fields.Char(string="Octopus payment number", compute="_compute_octopus_summary",
-                                         store=True)
+    octopus_state = fields.Selection(
+        STATES, string="Octopus", compute="_compute_octopus_summary", store=True, index="btree_not_null"
+    )
+    octopus_number = fields.Char(
+        string="Octopus number",
+        compute="_compute_octopus_summary",
+        store=True,
+        help="Bookyear/journal/number of the booking in Octopus, e.g. 2026/V1/17.",
+    )
+    octopus_payment_state = fields.Selection(
+        STATES, string="Octopus payment", compute="_compute_octopus_summary", store=True
+    )
+    octopus_payment_number = fields.Char(
+        string="Octopus payment number", compute="_compute_octopus_summary", store=True
+    )
     octopus_message = fields.Text(compute="_compute_octopus_messages")
     octopus_payment_message = fields.Text(compute="_compute_octopus_messages")
     octopus_attempt_ids = fields.One2many("octopus.push.attempt", "move_id", readonly=True)
@@ -39,8 +46,9 @@ class AccountMove(models.Model):
             move.octopus_payment_message = move._octopus_booking("payment").message
 
     def _compute_octopus_attempt_count(self):
-        counts = dict(self.env["octopus.push.attempt"]._read_group(
-            [("move_id", "in", self.ids)], ["move_id"], ["__count"]))
+        counts = dict(
+            self.env["octopus.push.attempt"]._read_group([("move_id", "in", self.ids)], ["move_id"], ["__count"])
+        )
         for move in self:
             move.octopus_attempt_count = counts.get(move, 0)
 
@@ -71,8 +79,13 @@ class AccountMove(models.Model):
             return moves
         # one query rather than the computed company.octopus_dossier_id per move: this runs at every posting
         # sudo: which companies are linked is no secret, but dossiers are readable by Octopus users only
-        linked = self.env["octopus.dossier"].sudo().search_fetch(
-            [("company_id", "in", moves.company_id.ids), ("connection_id.active", "=", True)], ["company_id"])
+        linked = (
+            self.env["octopus.dossier"]
+            .sudo()
+            .search_fetch(
+                [("company_id", "in", moves.company_id.ids), ("connection_id.active", "=", True)], ["company_id"]
+            )
+        )
         return moves.filtered(lambda move: move.company_id in linked.company_id)
 
     def _octopus_queue(self):
@@ -85,23 +98,41 @@ class AccountMove(models.Model):
         moves = self._octopus_pushable()
         for move in moves.filtered(lambda m: m.octopus_state == "sent"):
             # Reset to draft by a manager and posted again: Octopus keeps the first booking.
-            move._message_log(body=self.env._(
-                "Already booked in Octopus as %(number)s: not sent again. Changes must be booked in Octopus "
-                "(e.g. a credit note).", number=move.octopus_number))
+            move._message_log(
+                body=self.env._(
+                    "Already booked in Octopus as %(number)s: not sent again. Changes must be booked in Octopus "
+                    "(e.g. a credit note).",
+                    number=move.octopus_number,
+                )
+            )
         moves = moves.filtered(lambda m: m.octopus_state != "sent")
         if not moves:
             return
-        blocking = {move: found for move in moves.filtered(lambda m: m.company_id.octopus_check_at_post)
-                    if (found := self.env["octopus.booking"]._invoice_problems(move))}
+        blocking = {
+            move: found
+            for move in moves.filtered(lambda m: m.company_id.octopus_check_at_post)
+            if (found := self.env["octopus.booking"]._invoice_problems(move))
+        }
         if blocking:
-            raise UserError("\n".join(
-                self.env._("%(move)s cannot be booked in Octopus: %(problems)s",
-                           move=move.display_name, problems=" ".join(found))
-                for move, found in blocking.items()))
+            raise UserError(
+                "\n".join(
+                    self.env._(
+                        "%(move)s cannot be booked in Octopus: %(problems)s",
+                        move=move.display_name,
+                        problems=" ".join(found),
+                    )
+                    for move, found in blocking.items()
+                )
+            )
         # sudo: bookings are the addon's outbox, queued for whoever posts
         bookings = self.env["octopus.booking"].sudo()
-        bookings.create([{"move_id": move.id, "kind": "invoice", "next_try": fields.Datetime.now()}
-                         for move in moves if not move._octopus_booking("invoice")])
+        bookings.create(
+            [
+                {"move_id": move.id, "kind": "invoice", "next_try": fields.Datetime.now()}
+                for move in moves
+                if not move._octopus_booking("invoice")
+            ]
+        )
         bookings._trigger_push()
 
     # -- reset to draft, cancel --------------------------------------------------------------------
@@ -110,26 +141,37 @@ class AccountMove(models.Model):
         """A booked move stays booked in Octopus: refuse, unless an Octopus manager forces it."""
         sent = self.filtered(lambda m: m.octopus_state == "sent")
         if sent and not self.env.context.get("octopus_force_reset"):
-            raise UserError(self.env._(
-                "%(moves)s is booked in Octopus (%(numbers)s) and Octopus keeps that booking. Book a credit note "
-                "instead; an Octopus manager can still force the reset to draft.",
-                moves=", ".join(sent.mapped("display_name")),
-                numbers=", ".join(n for n in sent.mapped("octopus_number") if n) or "-"))
+            raise UserError(
+                self.env._(
+                    "%(moves)s is booked in Octopus (%(numbers)s) and Octopus keeps that booking. Book a credit note "
+                    "instead; an Octopus manager can still force the reset to draft.",
+                    moves=", ".join(sent.mapped("display_name")),
+                    numbers=", ".join(n for n in sent.mapped("octopus_number") if n) or "-",
+                )
+            )
         if sent and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only an Octopus manager may reset a move booked in Octopus to draft."))
         busy = self.octopus_booking_ids.filtered(lambda b: b.state in ("sending", "uncertain") or b.check_needed)
         if busy:
-            raise UserError(self.env._(
-                "%(moves)s is being sent to Octopus, or Odoo is checking whether Octopus stored it. Wait until it "
-                "shows Sent or Failed.", moves=", ".join(busy.move_id.mapped("display_name"))))
+            raise UserError(
+                self.env._(
+                    "%(moves)s is being sent to Octopus, or Odoo is checking whether Octopus stored it. Wait until it "
+                    "shows Sent or Failed.",
+                    moves=", ".join(busy.move_id.mapped("display_name")),
+                )
+            )
         res = super().button_draft()
         # Bookings still in the queue simply leave it; a re-post queues them again.
         # sudo: see _octopus_queue
         self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed")).sudo().unlink()
         for move in sent:
-            move._message_log(body=self.env._(
-                "Reset to draft by %(user)s although booked in Octopus as %(number)s; Octopus keeps that booking.",
-                user=self.env.user.name, number=move.octopus_number))
+            move._message_log(
+                body=self.env._(
+                    "Reset to draft by %(user)s although booked in Octopus as %(number)s; Octopus keeps that booking.",
+                    user=self.env.user.name,
+                    number=move.octopus_number,
+                )
+            )
         return res
 
     # -- buttons ----------------------------------------------------------------------------------
@@ -138,8 +180,7 @@ class AccountMove(models.Model):
         """Send these moves now, through the push's own loop (the posting transaction is long committed)."""
         if not self.filtered("octopus_state"):
             raise UserError(self.env._("These moves are not for Octopus: post them first."))
-        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed",
-                                                                           "uncertain"))
+        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed", "uncertain"))
         return bookings.sudo()._send_now(self.filtered("octopus_state"))  # sudo: see _octopus_queue
 
     def action_octopus_retry(self):
@@ -156,10 +197,10 @@ class AccountMove(models.Model):
         if len(self) == 1:
             message = self.env._("%(move)s queued: it is sent to Octopus in a moment.", move=self.display_name)
         else:
-            message = self.env._("%(count)s invoices queued: they are sent to Octopus in a moment.",
-                                 count=len(self))
-        return self.env["octopus.connection"]._notify(self.env._("Octopus"), message, "success",
-                                                      {"type": "ir.actions.client", "tag": "soft_reload"})
+            message = self.env._("%(count)s invoices queued: they are sent to Octopus in a moment.", count=len(self))
+        return self.env["octopus.connection"]._notify(
+            self.env._("Octopus"), message, "success", {"type": "ir.actions.client", "tag": "soft_reload"}
+        )
 
     def action_octopus_mark_sent(self):
         """For an Octopus manager who booked the move in Octopus by hand: stop pushing it."""
@@ -200,5 +241,6 @@ class AccountMove(models.Model):
                 text = f"{text}: {move.octopus_message}"
             lines.append(f"{move.display_name}: {text}")
         kind = "success" if all(m.octopus_state == "sent" for m in self) else "warning"
-        return self.env["octopus.connection"]._notify(self.env._("Octopus"), "\n".join(lines), kind,
-                                                      {"type": "ir.actions.client", "tag": "soft_reload"})
+        return self.env["octopus.connection"]._notify(
+            self.env._("Octopus"), "\n".join(lines), kind, {"type": "ir.actions.client", "tag": "soft_reload"}
+        )

@@ -12,24 +12,37 @@ class AccountMove(models.Model):
 
     octopus_debet_balancing_ids = fields.One2many("octopus.balancing", "debet_move_id", readonly=True)
     octopus_credit_balancing_ids = fields.One2many("octopus.balancing", "credit_move_id", readonly=True)
-    octopus_settlement = fields.Selection(SETTLEMENTS, string="Octopus payment status",
-                                          compute="_compute_octopus_settlement", store=True,
-                                          index="btree_not_null")
-    octopus_settled_amount = fields.Monetary(string="Paid in Octopus", currency_field="company_currency_id",
-                                             compute="_compute_octopus_settlement", store=True)
-    octopus_settled_date = fields.Date(string="Paid in Octopus on", compute="_compute_octopus_settlement",
-                                       store=True)
+    octopus_settlement = fields.Selection(
+        SETTLEMENTS,
+        string="Octopus payment status",
+        compute="_compute_octopus_settlement",
+        store=True,
+        index="btree_not_null",
+    )
+    octopus_settled_amount = fields.Monetary(
+        string="Paid in Octopus",
+        currency_field="company_currency_id",
+        compute="_compute_octopus_settlement",
+        store=True,
+    )
+    octopus_settled_date = fields.Date(string="Paid in Octopus on", compute="_compute_octopus_settlement", store=True)
 
-    @api.depends("octopus_state", "amount_total_signed", "octopus_debet_balancing_ids.amount",
-                 "octopus_debet_balancing_ids.state", "octopus_credit_balancing_ids.amount",
-                 "octopus_credit_balancing_ids.state")
+    @api.depends(
+        "octopus_state",
+        "amount_total_signed",
+        "octopus_debet_balancing_ids.amount",
+        "octopus_debet_balancing_ids.state",
+        "octopus_credit_balancing_ids.amount",
+        "octopus_credit_balancing_ids.state",
+    )
     def _compute_octopus_settlement(self):
         for move in self:
             if move.octopus_state != "sent":
                 move.octopus_settlement = move.octopus_settled_amount = move.octopus_settled_date = False
                 continue
             rows = (move.octopus_debet_balancing_ids | move.octopus_credit_balancing_ids).filtered(
-                lambda b: b.state == "balanced")
+                lambda b: b.state == "balanced"
+            )
             paid = sum(rows.mapped("amount"))
             currency = move.company_currency_id
             if currency.is_zero(paid):

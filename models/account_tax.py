@@ -36,22 +36,33 @@ class AccountTax(models.Model):
     octopus_vat_code = fields.Char(
         string="Octopus VAT code (text)",
         help="Octopus VAT code for this tax. Empty: a default is chosen among the dossier's VAT codes "
-             "from the tax's rate and use (sale/purchase, intra-EU, export, co-contractor).")
+        "from the tax's rate and use (sale/purchase, intra-EU, export, co-contractor).",
+    )
     octopus_vat_code_id = fields.Many2one(
-        "octopus.vat.code", string="Octopus VAT code", compute="_compute_octopus_vat_code_id",
-        inverse="_inverse_octopus_vat_code_id", domain="[('company_id', '=', company_id)]",
+        "octopus.vat.code",
+        string="Octopus VAT code",
+        compute="_compute_octopus_vat_code_id",
+        inverse="_inverse_octopus_vat_code_id",
+        domain="[('company_id', '=', company_id)]",
         help="Choose among the dossier's VAT codes (synchronised from Octopus); empty: a default is chosen "
-             "from the tax's rate and use.")
+        "from the tax's rate and use.",
+    )
     octopus_vat_code_resolved = fields.Char(
-        compute="_compute_octopus_vat_code_resolved", string="Octopus VAT code used",
-        help="The VAT code invoices with this tax carry in Octopus (credit notes may use a credit-note code).")
+        compute="_compute_octopus_vat_code_resolved",
+        string="Octopus VAT code used",
+        help="The VAT code invoices with this tax carry in Octopus (credit notes may use a credit-note code).",
+    )
 
     @api.depends("octopus_vat_code", "company_id")
     def _compute_octopus_vat_code_id(self):
         """The dossier's VAT code record for the stored code: the form offers a choice, the code stays
         the one value the push reads."""
-        codes = self.env["octopus.vat.code"].search([("company_id", "in", self.company_id.ids),
-                                                     ("code", "in", [c for c in self.mapped("octopus_vat_code") if c])])
+        codes = self.env["octopus.vat.code"].search(
+            [
+                ("company_id", "in", self.company_id.ids),
+                ("code", "in", [c for c in self.mapped("octopus_vat_code") if c]),
+            ]
+        )
         by_key = {(c.company_id, c.code): c for c in codes}
         for tax in self:
             tax.octopus_vat_code_id = by_key.get((tax.company_id, tax.octopus_vat_code), False)
@@ -71,8 +82,9 @@ class AccountTax(models.Model):
                 tax.octopus_vat_code_resolved = self.env._("none")
             else:
                 known = dossier.vat_code_ids.filtered(lambda c, k=code: c.code == k)
-                tax.octopus_vat_code_resolved = known.display_name if known else \
-                    self.env._("%(code)s (not in the dossier)", code=code)
+                tax.octopus_vat_code_resolved = (
+                    known.display_name if known else self.env._("%(code)s (not in the dossier)", code=code)
+                )
 
     @api.constrains("octopus_vat_code")
     def _check_octopus_vat_code(self):
@@ -80,9 +92,14 @@ class AccountTax(models.Model):
             dossier = tax.company_id.octopus_dossier_id
             codes = dossier.vat_code_ids.mapped("code")
             if codes and tax.octopus_vat_code.strip() not in codes:
-                raise ValidationError(self.env._(
-                    "Octopus dossier %(dossier)s has no VAT code %(code)s. Its codes are: %(codes)s.",
-                    dossier=dossier.display_name, code=tax.octopus_vat_code, codes=", ".join(codes)))
+                raise ValidationError(
+                    self.env._(
+                        "Octopus dossier %(dossier)s has no VAT code %(code)s. Its codes are: %(codes)s.",
+                        dossier=dossier.display_name,
+                        code=tax.octopus_vat_code,
+                        codes=", ".join(codes),
+                    )
+                )
 
     def _octopus_is_vat(self):
         """VAT is a percentage of the base; a fixed-amount tax (Recupel, Bebat) is a levy booked on its own line."""
@@ -103,9 +120,10 @@ class AccountTax(models.Model):
             return False
         normal, credit_note = TYPES[self.type_tax_use]
         kind = self._octopus_tax_kind()
-        for vat_type in ((credit_note, normal) if refund else (normal,)):
+        for vat_type in (credit_note, normal) if refund else (normal,):
             candidates = dossier.vat_code_ids.filtered(
-                lambda c, t=vat_type: c.vat_type == t and words_kind(f"{c.code} {c.name}") == kind)
+                lambda c, t=vat_type: c.vat_type == t and words_kind(f"{c.code} {c.name}") == kind
+            )
             same_rate = candidates.filtered(lambda c: not float_compare(c.percentage, self.amount, 2))
             if same_rate:
                 return self._octopus_best_code(same_rate).code
@@ -121,8 +139,10 @@ class AccountTax(models.Model):
     def _octopus_tax_kind(self):
         """normal / intra_eu / export / cocontractor, from the Belgian grids, else from the name."""
         self.ensure_one()
-        grids = {re.sub(r"^[+-]", "", tag.name or "") for tag in
-                 self.invoice_repartition_line_ids.tag_ids | self.refund_repartition_line_ids.tag_ids}
+        grids = {
+            re.sub(r"^[+-]", "", tag.name or "")
+            for tag in self.invoice_repartition_line_ids.tag_ids | self.refund_repartition_line_ids.tag_ids
+        }
         if grids:
             for kind, kind_grids in KIND_GRIDS:
                 if grids & kind_grids:
@@ -138,9 +158,20 @@ class AccountTax(models.Model):
         if not code and not self._octopus_is_vat():
             return []  # a levy books under the VAT charged on it; one outside the VAT base is checked per invoice
         if not code:
-            return [self.env._("Tax %(tax)s has no Octopus VAT code of dossier %(dossier)s: set one on the tax.",
-                               tax=self.display_name, dossier=dossier.display_name)]
+            return [
+                self.env._(
+                    "Tax %(tax)s has no Octopus VAT code of dossier %(dossier)s: set one on the tax.",
+                    tax=self.display_name,
+                    dossier=dossier.display_name,
+                )
+            ]
         if code not in dossier.vat_code_ids.mapped("code"):
-            return [self.env._("Tax %(tax)s uses Octopus VAT code %(code)s, which dossier %(dossier)s does not "
-                               "have.", tax=self.display_name, code=code, dossier=dossier.display_name)]
+            return [
+                self.env._(
+                    "Tax %(tax)s uses Octopus VAT code %(code)s, which dossier %(dossier)s does not have.",
+                    tax=self.display_name,
+                    code=code,
+                    dossier=dossier.display_name,
+                )
+            ]
         return []

@@ -24,8 +24,7 @@ class OctopusAccount(models.Model):
     _order = "number"
     _rec_names_search = ["number_text", "name"]
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
-                                 readonly=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     number = fields.Integer(required=True, readonly=True)
     number_text = fields.Char(compute="_compute_number_text", store=True, string="Number (text)")

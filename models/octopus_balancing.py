@@ -32,22 +32,33 @@ class OctopusBalancing(models.Model):
     dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
-    debet_key = fields.Char(string="Debit document", required=True, readonly=True,
-                            help="Octopus bookyear id/journal/number/line; line -1 is a whole invoice.")
+    debet_key = fields.Char(
+        string="Debit document",
+        required=True,
+        readonly=True,
+        help="Octopus bookyear id/journal/number/line; line -1 is a whole invoice.",
+    )
     credit_key = fields.Char(string="Credit document", required=True, readonly=True)
     debet_move_id = fields.Many2one("account.move", ondelete="set null", index="btree_not_null", readonly=True)
     credit_move_id = fields.Many2one("account.move", ondelete="set null", index="btree_not_null", readonly=True)
-    amount = fields.Monetary(currency_field="company_currency_id", readonly=True,
-                             help="What Octopus balanced between the two documents.")
+    amount = fields.Monetary(
+        currency_field="company_currency_id", readonly=True, help="What Octopus balanced between the two documents."
+    )
     date = fields.Date(readonly=True, help="The later document date of the two (the bank line's).")
-    state = fields.Selection([("balanced", "Balanced"), ("deleted", "Deleted in Octopus")], required=True,
-                             default="balanced", readonly=True)
+    state = fields.Selection(
+        [("balanced", "Balanced"), ("deleted", "Deleted in Octopus")], required=True, default="balanced", readonly=True
+    )
     payment_id = fields.Many2one("account.payment", string="Odoo payment", ondelete="set null", readonly=True)
     partial_ids = fields.Many2many("account.partial.reconcile", string="Odoo reconciliation", readonly=True)
     note = fields.Char(readonly=True, help="What Odoo did for this balancing.")
 
-    _sql_constraints = [("unique_pair", "unique(dossier_id, debet_key, credit_key)",
-                         "One balancing per pair of documents in a dossier.")]
+    _sql_constraints = [
+        (
+            "unique_pair",
+            "unique(dossier_id, debet_key, credit_key)",
+            "One balancing per pair of documents in a dossier.",
+        )
+    ]
 
     # -- reading Octopus' list -----------------------------------------------------------------
 
@@ -64,7 +75,9 @@ class OctopusBalancing(models.Model):
             debet, credit = entry.get("debetDocument") or {}, entry.get("creditDocument") or {}
             pair = (key_text(debet.get("balancingKey") or {}), key_text(credit.get("balancingKey") or {}))
             current.add(pair)
-            amount = max(entry.get("creditBalancedBookingAmount") or 0.0, entry.get("debetBalancedBookingAmount") or 0.0)
+            amount = max(
+                entry.get("creditBalancedBookingAmount") or 0.0, entry.get("debetBalancedBookingAmount") or 0.0
+            )
             dates = [d for d in (debet.get("documentDate"), credit.get("documentDate")) if d]
             changed |= self._apply_balanced(dossier, pair, amount, max(dates) if dates else fields.Date.today())
         for entry in deleted:
@@ -76,15 +89,21 @@ class OctopusBalancing(models.Model):
         return changed
 
     def _find(self, dossier, pair):
-        return self.search([("dossier_id", "=", dossier.id), ("debet_key", "=", pair[0]),
-                            ("credit_key", "=", pair[1])], limit=1)
+        return self.search(
+            [("dossier_id", "=", dossier.id), ("debet_key", "=", pair[0]), ("credit_key", "=", pair[1])], limit=1
+        )
 
     @api.model
     def _sent_moves(self, dossier, keys):
         """{key text: move} for the keys naming a whole document Odoo booked in this dossier."""
-        bookings = self.env["octopus.booking"].search([
-            ("company_id", "=", dossier.company_id.id), ("kind", "=", "invoice"), ("state", "=", "sent"),
-            ("document_nr", "in", [int(k.split("/")[2]) for k in keys if k.endswith("/-1")])])
+        bookings = self.env["octopus.booking"].search(
+            [
+                ("company_id", "=", dossier.company_id.id),
+                ("kind", "=", "invoice"),
+                ("state", "=", "sent"),
+                ("document_nr", "in", [int(k.split("/")[2]) for k in keys if k.endswith("/-1")]),
+            ]
+        )
         found = {}
         for booking in bookings:
             text = f"{booking.bookyear_id.octopus_key}/{booking.journal_key}/{booking.document_nr}/-1"
@@ -100,9 +119,13 @@ class OctopusBalancing(models.Model):
         currency = dossier.company_id.currency_id
         if row.state == "balanced" and float_compare(row.amount, amount, precision_rounding=currency.rounding) == 0:
             return self.env["account.move"]  # read before: nothing changed
-        values = {"amount": amount, "date": date, "state": "balanced",
-                  "debet_move_id": moves.get(pair[0], self.env["account.move"]).id,
-                  "credit_move_id": moves.get(pair[1], self.env["account.move"]).id}
+        values = {
+            "amount": amount,
+            "date": date,
+            "state": "balanced",
+            "debet_move_id": moves.get(pair[0], self.env["account.move"]).id,
+            "credit_move_id": moves.get(pair[1], self.env["account.move"]).id,
+        }
         if row:
             undone = row._undo_in_odoo()
             row.write(values)
@@ -131,8 +154,9 @@ class OctopusBalancing(models.Model):
 
     def _display_key(self, key):
         bookyear_key, journal, nr, line = key.split("/")
-        bookyear = self.env["octopus.bookyear"].search([("dossier_id", "=", self.dossier_id.id),
-                                                        ("octopus_key", "=", int(bookyear_key))], limit=1)
+        bookyear = self.env["octopus.bookyear"].search(
+            [("dossier_id", "=", self.dossier_id.id), ("octopus_key", "=", int(bookyear_key))], limit=1
+        )
         text = display_number(bookyear.name or bookyear_key, journal, nr)
         return text if line == "-1" else f"{text}/{line}"
 
@@ -166,26 +190,44 @@ class OctopusBalancing(models.Model):
             return self.env._("Status only: Odoo already shows %(move)s paid.", move=move.name)
         amount = min(self.amount, residual)
         other = self.credit_key if self.debet_move_id else self.debet_key
-        wizard = self.env["account.payment.register"].with_company(company).with_context(
-            active_model="account.move", active_ids=move.ids, octopus_from_balancing=True).create({
-                "journal_id": journal.id, "amount": amount, "currency_id": company.currency_id.id,
-                "payment_date": self.date, "payment_difference_handling": "open",
-                "communication": self.env._("%(move)s paid in Octopus (%(document)s)", move=move.name,
-                                            document=self._display_key(other))})
+        wizard = (
+            self.env["account.payment.register"]
+            .with_company(company)
+            .with_context(active_model="account.move", active_ids=move.ids, octopus_from_balancing=True)
+            .create(
+                {
+                    "journal_id": journal.id,
+                    "amount": amount,
+                    "currency_id": company.currency_id.id,
+                    "payment_date": self.date,
+                    "payment_difference_handling": "open",
+                    "communication": self.env._(
+                        "%(move)s paid in Octopus (%(document)s)", move=move.name, document=self._display_key(other)
+                    ),
+                }
+            )
+        )
         self.payment_id = wizard._create_payments()[:1]
-        move._message_log(body=self.env._("Paid in Octopus: %(amount)s on %(date)s (%(document)s), registered in "
-                                          "%(journal)s.", amount=amount, date=self.date,
-                                          document=self._display_key(other), journal=journal.name))
+        move._message_log(
+            body=self.env._(
+                "Paid in Octopus: %(amount)s on %(date)s (%(document)s), registered in %(journal)s.",
+                amount=amount,
+                date=self.date,
+                document=self._display_key(other),
+                journal=journal.name,
+            )
+        )
         return self.env._("Payment %(payment)s registered in Odoo.", payment=self.payment_id.name)
 
     def _reconcile_documents(self, moves):
         """An invoice balanced against its credit note in Octopus: the same in Odoo, unless done."""
-        lines = moves.line_ids.filtered(lambda l: l.account_id.account_type in ("asset_receivable",
-                                                                                   "liability_payable"))
+        lines = moves.line_ids.filtered(
+            lambda line: line.account_id.account_type in ("asset_receivable", "liability_payable")
+        )
         theirs = lines.matched_debit_ids | lines.matched_credit_ids
         if theirs.filtered(lambda p: (p.debit_move_id | p.credit_move_id) <= lines):
             return self.env._("Status only: Odoo already reconciled these documents.")
-        open_lines = lines.filtered(lambda l: not l.reconciled)
+        open_lines = lines.filtered(lambda line: not line.reconciled)
         if len(open_lines.move_id) < 2:
             return self.env._("Status only: Odoo already shows one of these documents paid.")
         before = open_lines.matched_debit_ids | open_lines.matched_credit_ids
@@ -193,8 +235,9 @@ class OctopusBalancing(models.Model):
         made = (open_lines.matched_debit_ids | open_lines.matched_credit_ids) - before
         self.partial_ids = [Command.set(made.ids)]
         for move in moves:
-            move._message_log(body=self.env._("Reconciled with %(other)s, as balanced in Octopus.",
-                                              other=(moves - move).name))
+            move._message_log(
+                body=self.env._("Reconciled with %(other)s, as balanced in Octopus.", other=(moves - move).name)
+            )
         return self.env._("Reconciled in Odoo.")
 
     def _undo_in_odoo(self):
@@ -208,13 +251,19 @@ class OctopusBalancing(models.Model):
                     payment.action_draft()
                     payment.action_cancel()
                     for move in self.debet_move_id | self.credit_move_id:
-                        move._message_log(body=self.env._(
-                            "Payment %(payment)s cancelled: its balancing changed in Octopus.", payment=payment.name))
+                        move._message_log(
+                            body=self.env._(
+                                "Payment %(payment)s cancelled: its balancing changed in Octopus.", payment=payment.name
+                            )
+                        )
                 self.partial_ids.exists().unlink()
         except Exception as exc:  # noqa: BLE001 (Odoo's refusal is reported, the read goes on)
             _logger.warning("Octopus balancing %s: Odoo payment not undone (%s)", self.id, exc)
-            self.note = self.env._("Changed in Octopus, but Odoo could not undo its payment %(payment)s: "
-                                   "%(error)s. Cancel it by hand.", payment=payment.name, error=exc)
+            self.note = self.env._(
+                "Changed in Octopus, but Odoo could not undo its payment %(payment)s: %(error)s. Cancel it by hand.",
+                payment=payment.name,
+                error=exc,
+            )
             return False
         self.write({"payment_id": False, "partial_ids": [Command.clear()]})
         return True

@@ -16,8 +16,14 @@ MANAGER_GROUP = "account_octopus.group_octopus_manager"
 #                  ▼  │         ▼  │        failed: a person must fix something (the message says what),
 #                 failed ◄──────┘  │                then Retry (back to to_send, or to uncertain when a
 #                    └─────────────┘                send may have landed) or Mark as sent
-STATES = [("to_send", "To send"), ("sending", "Sending"), ("sent", "Sent"), ("waiting", "Waiting"),
-          ("uncertain", "Uncertain"), ("failed", "Failed")]
+STATES = [
+    ("to_send", "To send"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("waiting", "Waiting"),
+    ("uncertain", "Uncertain"),
+    ("failed", "Failed"),
+]
 # Every allowed change (a state may stay what it is: a new message, a later try).
 TRANSITIONS = {
     "to_send": {"sending", "waiting", "failed", "sent"},
@@ -29,7 +35,11 @@ TRANSITIONS = {
 }
 # Still on their way to Octopus without a person: exactly the states that carry a next try.
 PENDING = ("to_send", "sending", "waiting", "uncertain")
-KINDS = [("invoice", "Invoice booking"), ("payment", "Payment booking"), ("balancing", "Payment balanced with the invoice")]
+KINDS = [
+    ("invoice", "Invoice booking"),
+    ("payment", "Payment booking"),
+    ("balancing", "Payment balanced with the invoice"),
+]
 
 
 class OctopusBooking(models.Model):
@@ -49,8 +59,10 @@ class OctopusBooking(models.Model):
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     kind = fields.Selection(KINDS, required=True, readonly=True, default="invoice")
     state = fields.Selection(STATES, required=True, readonly=True, default="to_send", index=True)
-    waiting_reason = fields.Selection([("lock", "Journal open in Octopus"), ("limit", "Daily limit reached"),
-                                       ("network", "Octopus unreachable")], readonly=True)
+    waiting_reason = fields.Selection(
+        [("lock", "Journal open in Octopus"), ("limit", "Daily limit reached"), ("network", "Octopus unreachable")],
+        readonly=True,
+    )
     # The one rule for "due": next_try has come. Only pending states carry one (see write()), so
     # the cron's query is one scan, in its order, of the partial index made in init().
     next_try = fields.Datetime(readonly=True)
@@ -59,29 +71,44 @@ class OctopusBooking(models.Model):
     bookyear_id = fields.Many2one("octopus.bookyear", readonly=True, ondelete="restrict")
     journal_key = fields.Char(readonly=True)
     document_nr = fields.Integer(string="Octopus document number", readonly=True)
-    number = fields.Char(string="Octopus number", compute="_compute_number", store=True,
-                         help="Bookyear/journal/number of the booking in Octopus, e.g. 2026/V1/17.")
+    number = fields.Char(
+        string="Octopus number",
+        compute="_compute_number",
+        store=True,
+        help="Bookyear/journal/number of the booking in Octopus, e.g. 2026/V1/17.",
+    )
     sent_at = fields.Datetime(string="Sent to Octopus on", readonly=True)
-    check_needed = fields.Boolean(readonly=True, help="A booking request may have reached Octopus without an "
-                                                      "answer: Octopus is read before anything is sent again.")
-    reread_journals = fields.Boolean(readonly=True, help="Retry asked: the push reads the journals again "
-                                                         "before trusting local copies that say closed.")
+    check_needed = fields.Boolean(
+        readonly=True,
+        help="A booking request may have reached Octopus without an "
+        "answer: Octopus is read before anything is sent again.",
+    )
+    reread_journals = fields.Boolean(
+        readonly=True,
+        help="Retry asked: the push reads the journals again before trusting local copies that say closed.",
+    )
     attempt_ids = fields.One2many("octopus.push.attempt", "booking_id", readonly=True)
-    sent_fingerprint = fields.Json(readonly=True, copy=False,
-                                   help="What the invoice booking sent: total, VAT, relation, date and lines "
-                                        "(compared by the difference report).")
+    sent_fingerprint = fields.Json(
+        readonly=True,
+        copy=False,
+        help="What the invoice booking sent: total, VAT, relation, date and lines (compared by the difference report).",
+    )
 
     _sql_constraints = [("unique_kind", "unique(move_id, kind)", "One Octopus booking of each kind per move.")]
 
     def init(self):
-        tools.create_index(self.env.cr, "octopus_booking_due_index", self._table, ["next_try", "id"],
-                           where="next_try IS NOT NULL")
+        tools.create_index(
+            self.env.cr, "octopus_booking_due_index", self._table, ["next_try", "id"], where="next_try IS NOT NULL"
+        )
 
     @api.depends("state", "bookyear_id.name", "journal_key", "document_nr")
     def _compute_number(self):
         for booking in self:
-            booking.number = booking.state == "sent" and booking.document_nr and \
-                display_number(booking.bookyear_id.name, booking.journal_key, booking.document_nr)
+            booking.number = (
+                booking.state == "sent"
+                and booking.document_nr
+                and display_number(booking.bookyear_id.name, booking.journal_key, booking.document_nr)
+            )
 
     def _compute_display_name(self):
         labels = dict(KINDS)
@@ -96,8 +123,9 @@ class OctopusBooking(models.Model):
             new = vals["state"]
             illegal = self.filtered(lambda b: b.state != new and new not in TRANSITIONS[b.state])
             if illegal:
-                raise UserError(self.env._("An Octopus booking cannot go from %(old)s to %(new)s.",
-                                           old=illegal[0].state, new=new))
+                raise UserError(
+                    self.env._("An Octopus booking cannot go from %(old)s to %(new)s.", old=illegal[0].state, new=new)
+                )
             if new not in PENDING:
                 vals = {**vals, "next_try": False}
             elif not vals.get("next_try"):
@@ -109,8 +137,11 @@ class OctopusBooking(models.Model):
         """Bookings the push takes now: their next try has come, and their company's connection is
         active (a paused or neutralised connection keeps its queue without it ever being due);
         earlier invoices only within their daily share (octopus_booking_history.py)."""
-        return [("next_try", "<=", fields.Datetime.now()),
-                ("company_id.octopus_dossier_ids.connection_id.active", "=", True), *self._history_domain()]
+        return [
+            ("next_try", "<=", fields.Datetime.now()),
+            ("company_id.octopus_dossier_ids.connection_id.active", "=", True),
+            *self._history_domain(),
+        ]
 
     # -- what people do --------------------------------------------------------------------------
 
@@ -119,19 +150,41 @@ class OctopusBooking(models.Model):
         saying a journal or period is closed are read again by the push (the accountant may have
         reopened it, usually why Retry is pressed). No network here: the job sends."""
         for booking in self.filtered(lambda b: b.state in ("failed", "waiting", "uncertain", "to_send")):
-            booking.write({"state": "uncertain" if booking.check_needed else "to_send", "retry_count": 0,
-                           "waiting_reason": False, "reread_journals": True, "next_try": fields.Datetime.now()})
+            booking.write(
+                {
+                    "state": "uncertain" if booking.check_needed else "to_send",
+                    "retry_count": 0,
+                    "waiting_reason": False,
+                    "reread_journals": True,
+                    "next_try": fields.Datetime.now(),
+                }
+            )
         self.company_id.octopus_dossier_id._octopus_wake()
 
     def _mark_sent_by_hand(self):
         message = self.env._("Marked as booked in Octopus by hand by %(user)s.", user=self.env.user.name)
         for booking in self:
-            booking.write({"state": "sent", "message": message, "check_needed": False, "waiting_reason": False,
-                           "retry_count": 0, "sent_at": fields.Datetime.now()})
+            booking.write(
+                {
+                    "state": "sent",
+                    "message": message,
+                    "check_needed": False,
+                    "waiting_reason": False,
+                    "retry_count": 0,
+                    "sent_at": fields.Datetime.now(),
+                }
+            )
             # sudo: the attempt log is written by the addon, users only read it
-            self.env["octopus.push.attempt"].sudo().create({
-                "booking_id": booking.id, "move_id": booking.move_id.id, "document": booking.kind,
-                "trigger": "manual", "outcome": "sent", "message": message})
+            self.env["octopus.push.attempt"].sudo().create(
+                {
+                    "booking_id": booking.id,
+                    "move_id": booking.move_id.id,
+                    "document": booking.kind,
+                    "trigger": "manual",
+                    "outcome": "sent",
+                    "message": message,
+                }
+            )
             booking._note(message)
 
     @api.model

@@ -58,8 +58,9 @@ class OctopusBooking(models.Model):
             self.write({"check_needed": False})
         previous_state = self.state
         now = fields.Datetime.now()
-        yield Outcome("sending", relock=True, values={"sent_at": now, "check_needed": True,
-                                                      "next_try": now + SENDING_GRACE})
+        yield Outcome(
+            "sending", relock=True, values={"sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE}
+        )
         attempt.request(f"POST balancings {key_text(debet)} with {key_text(credit)}: {amount:.2f} EUR")
         try:
             session.api(dossier).insert_balancing(debet, credit, amount)
@@ -71,10 +72,15 @@ class OctopusBooking(models.Model):
                 yield self._uncertain(exc, attempt)
                 return
             if type(exc) is errors.BookingRefused:  # -26: Octopus' reason in technicalInfo
-                outcome = self._failed(self.env._(
-                    "Octopus refused to balance the payment with the invoice (%(detail)s). The accountant may have "
-                    "balanced it already: check the invoice in Octopus, then press Retry or (managers) Mark as "
-                    "sent.", detail=exc.technical_info or exc), attempt)
+                outcome = self._failed(
+                    self.env._(
+                        "Octopus refused to balance the payment with the invoice (%(detail)s). The accountant may have "
+                        "balanced it already: check the invoice in Octopus, then press Retry or (managers) Mark as "
+                        "sent.",
+                        detail=exc.technical_info or exc,
+                    ),
+                    attempt,
+                )
             else:
                 outcome = self._refusal(exc, attempt)
             yield replace(outcome, values={**outcome.values, "check_needed": False})
@@ -99,20 +105,32 @@ class OctopusBooking(models.Model):
         modified, _deleted = session.api(self.company_id.octopus_dossier_id, reserve=True).modified_balancings(since)
         pair = (key_text(debet), key_text(credit))
         for entry in modified:
-            found = (key_text((entry.get("debetDocument") or {}).get("balancingKey") or {}),
-                     key_text((entry.get("creditDocument") or {}).get("balancingKey") or {}))
+            found = (
+                key_text((entry.get("debetDocument") or {}).get("balancingKey") or {}),
+                key_text((entry.get("creditDocument") or {}).get("balancingKey") or {}),
+            )
             if found == pair:
-                balanced = max(entry.get("creditBalancedBookingAmount") or 0.0,
-                               entry.get("debetBalancedBookingAmount") or 0.0)
+                balanced = max(
+                    entry.get("creditBalancedBookingAmount") or 0.0, entry.get("debetBalancedBookingAmount") or 0.0
+                )
                 return balanced >= amount - AMOUNT_TOLERANCE
         return False
 
     def _balanced(self, amount, adopted=False):
         if adopted:
-            message = self.env._("Octopus had balanced the payment with the invoice although its answer was lost "
-                                 "(found in Octopus, not sent again).")
+            message = self.env._(
+                "Octopus had balanced the payment with the invoice although its answer was lost "
+                "(found in Octopus, not sent again)."
+            )
         else:
-            message = self.env._("Payment balanced with the invoice in Octopus (%(amount)s EUR).",
-                                 amount=f"{amount:.2f}")
-        return Outcome("sent", message, "adopted" if adopted else "sent", note=message, booked=True, values={
-            "check_needed": False, "sent_at": fields.Datetime.now(), "retry_count": 0, "waiting_reason": False})
+            message = self.env._(
+                "Payment balanced with the invoice in Octopus (%(amount)s EUR).", amount=f"{amount:.2f}"
+            )
+        return Outcome(
+            "sent",
+            message,
+            "adopted" if adopted else "sent",
+            note=message,
+            booked=True,
+            values={"check_needed": False, "sent_at": fields.Datetime.now(), "retry_count": 0, "waiting_reason": False},
+        )

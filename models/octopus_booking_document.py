@@ -44,21 +44,32 @@ class OctopusBooking(models.Model):
         for line in self._product_lines(move):
             label = (line.name or line.account_id.display_name or "").split("\n")[0]
             problems += line.account_id._octopus_usage_problems(
-                dossier, move.journal_id, self.env._("line %(line)s", line=label))
+                dossier, move.journal_id, self.env._("line %(line)s", line=label)
+            )
             vat_taxes = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
             if len(vat_taxes) != 1:
-                problems.append(self.env._(
-                    "Line %(line)s has %(count)s VAT taxes: Octopus books one VAT code per line. Give the line exactly "
-                    "one VAT tax (a 0%% tax if none applies); fixed-amount taxes such as Recupel may come on top.",
-                    line=label, count=len(vat_taxes)))
+                problems.append(
+                    self.env._(
+                        "Line %(line)s has %(count)s VAT taxes: Octopus books one VAT code per line. Give the line "
+                        "exactly one VAT tax (a 0%% tax if none applies); fixed-amount taxes such as Recupel may come "
+                        "on top.",
+                        line=label,
+                        count=len(vat_taxes),
+                    )
+                )
                 continue
             problems += vat_taxes._octopus_mapping_problems(dossier, refund=refund)
         for tax_line in self._levy_lines(move):
             problems += self._levy_problems(tax_line, dossier, refund)
         if self._foreign(move) and move.currency_id.decimal_places > 2:
-            problems.append(self.env._(
-                "Octopus holds amounts to the cent; %(currency)s has %(digits)s decimals. Book this invoice in euros.",
-                currency=move.currency_id.name, digits=move.currency_id.decimal_places))
+            problems.append(
+                self.env._(
+                    "Octopus holds amounts to the cent; %(currency)s has %(digits)s decimals. Book this invoice in "
+                    "euros.",
+                    currency=move.currency_id.name,
+                    digits=move.currency_id.decimal_places,
+                )
+            )
         problems += move.commercial_partner_id._octopus_problems()
         if move.journal_id.octopus_payment_journal_id and period:
             problems += self._payment_problems(move, period)
@@ -69,8 +80,13 @@ class OctopusBooking(models.Model):
         bank_journal = move.journal_id.octopus_payment_journal_id
         bank = bank_journal.bank_account_id
         if not bank:
-            return [self.env._("Bank journal %(journal)s books Octopus payments but has no bank account: set one, "
-                               "and its Octopus financial journal.", journal=bank_journal.name)]
+            return [
+                self.env._(
+                    "Bank journal %(journal)s books Octopus payments but has no bank account: set one, "
+                    "and its Octopus financial journal.",
+                    journal=bank_journal.name,
+                )
+            ]
         return bank._octopus_problems() or bank.octopus_journal_id._octopus_year_problems(period, closed=False)
 
     # -- amounts -----------------------------------------------------------------------------------
@@ -87,7 +103,8 @@ class OctopusBooking(models.Model):
     def _levy_lines(self, move):
         """Odoo's tax lines of taxes that are not VAT (Recupel, Bebat): each becomes an Octopus line."""
         return move.line_ids.filtered(
-            lambda line: line.display_type == "tax" and not line.tax_line_id._octopus_is_vat())
+            lambda line: line.display_type == "tax" and not line.tax_line_id._octopus_is_vat()
+        )
 
     @api.model
     def _levy_vat_tax(self, tax_line):
@@ -104,20 +121,27 @@ class OctopusBooking(models.Model):
     def _levy_problems(self, tax_line, dossier, refund):
         levy = tax_line.tax_line_id
         problems = tax_line.account_id._octopus_usage_problems(
-            dossier, tax_line.move_id.journal_id, self.env._("tax %(tax)s", tax=levy.name))
+            dossier, tax_line.move_id.journal_id, self.env._("tax %(tax)s", tax=levy.name)
+        )
         if self._levy_vat_tax(tax_line):
             return problems
         if not levy._octopus_vat_code(dossier, refund=refund):
-            return problems + [self.env._(
-                "Tax %(tax)s is a fixed amount outside the VAT base: Octopus books it as a line of its own, which "
-                "needs a VAT code. Set an Octopus VAT code on the tax (a 0%% code, or one for amounts outside VAT).",
-                tax=levy.display_name)]
+            return problems + [
+                self.env._(
+                    "Tax %(tax)s is a fixed amount outside the VAT base: Octopus books it as a line of its own, which "
+                    "needs a VAT code. Set an Octopus VAT code on the tax (a 0%% code, or one for amounts outside "
+                    "VAT).",
+                    tax=levy.display_name,
+                )
+            ]
         return problems + levy._octopus_mapping_problems(dossier, refund=refund)
 
     @api.model
     def _line_account(self, line, dossier):
-        return line.account_id._octopus_account_number(dossier) or \
-            line.move_id.journal_id.octopus_default_account_id.number
+        return (
+            line.account_id._octopus_account_number(dossier)
+            or line.move_id.journal_id.octopus_default_account_id.number
+        )
 
     def _date(self):
         return self.move_id.invoice_date or self.move_id.date
@@ -162,8 +186,14 @@ class OctopusBooking(models.Model):
             vat_tax = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
             code = vat_tax._octopus_vat_code(dossier, refund=refund)
             label = (line.name or "").split("\n")[0][:50]
-            lines.append(octopus_booking.BaseLine(self._line_account(line, dossier), code,
-                                                  octopus_booking.to_cents(factor * self._amount(line)), label))
+            lines.append(
+                octopus_booking.BaseLine(
+                    self._line_account(line, dossier),
+                    code,
+                    octopus_booking.to_cents(factor * self._amount(line)),
+                    label,
+                )
+            )
         taxes = []
         for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == "tax"):
             cents = octopus_booking.to_cents(factor * self._amount(line))
@@ -171,20 +201,35 @@ class OctopusBooking(models.Model):
                 code = line.tax_line_id._octopus_vat_code(dossier, refund=refund)
                 taxes.append(octopus_booking.TaxAmount(code, cents))
             else:
-                taxes.append(octopus_booking.TaxAmount(
-                    self._levy_code(line, dossier, refund), cents, vat=False,
-                    account=self._line_account(line, dossier), label=line.tax_line_id.name[:50]))
+                taxes.append(
+                    octopus_booking.TaxAmount(
+                        self._levy_code(line, dossier, refund),
+                        cents,
+                        vat=False,
+                        account=self._line_account(line, dossier),
+                        label=line.tax_line_id.name[:50],
+                    )
+                )
         levies, vat = octopus_booking.split_tax_amounts(taxes)
         lines += levies
         comment = move.name if not move.ref else f"{move.name} {move.ref}"
         return octopus_booking.BookingInput(
-            bookyear_id=period.bookyear_id.octopus_key, period=period.number,
-            journal_key=move.journal_id.octopus_journal_id.key, document_nr=0,
+            bookyear_id=period.bookyear_id.octopus_key,
+            period=period.number,
+            journal_key=move.journal_id.octopus_journal_id.key,
+            document_nr=0,
             relation={"relationKey": {"id": relation_key}},
-            document_date=self._date(), expiry_date=move.invoice_date_due or self._date(),
-            total_cents=self._document_total_cents(), refund=refund, currency=move.currency_id.name,
+            document_date=self._date(),
+            expiry_date=move.invoice_date_due or self._date(),
+            total_cents=self._document_total_cents(),
+            refund=refund,
+            currency=move.currency_id.name,
             exchange_rate=self._exchange_rate(),
-            reference=move.name, comment=comment[:250], lines=tuple(lines), vat_cents=vat)
+            reference=move.name,
+            comment=comment[:250],
+            lines=tuple(lines),
+            vat_cents=vat,
+        )
 
     # -- prepare (inside the push; may call Octopus for the relation) --------------------------
 
@@ -197,7 +242,8 @@ class OctopusBooking(models.Model):
         move = self.move_id
         role = "client" if move.is_sale_document() else "supplier"
         return self.env["octopus.relation.link"]._octopus_relation_key(
-            dossier, session.api(dossier), move.commercial_partner_id, role)
+            dossier, session.api(dossier), move.commercial_partner_id, role
+        )
 
     def _prepare_invoice(self, session):
         move = self.move_id
@@ -220,16 +266,21 @@ class OctopusBooking(models.Model):
             attachments, pdf_note = self._pdf_attachments()
         data = self._booking_input(dossier, period, relation_key)
         pdf = attachments[0]["fileName"] if attachments else "no PDF"
-        summary = (f"POST buysellbookings {octopus_journal.key} {period.bookyear_id.name} #%(nr)s: "
-                   f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} {data.currency}, "
-                   f"{len(data.lines)} line(s), relation {relation_key}, {pdf}")
+        summary = (
+            f"POST buysellbookings {octopus_journal.key} {period.bookyear_id.name} #%(nr)s: "
+            f"{octopus_booking.booking_amount(data.total_cents, data.refund):.2f} {data.currency}, "
+            f"{len(data.lines)} line(s), relation {relation_key}, {pdf}"
+        )
         return Prepared(
-            bookyear=period.bookyear_id, journal_year=octopus_journal._year_for(period.bookyear_id),
+            bookyear=period.bookyear_id,
+            journal_year=octopus_journal._year_for(period.bookyear_id),
             journal_key=octopus_journal.key,
             build=lambda nr: octopus_booking.build_buysell_booking(replace(data, document_nr=nr)),
             insert=lambda payload: api.insert_buysell_booking(payload, attachments),
-            summary=summary, pdf_note=pdf_note,
-            fingerprint=self._fingerprint(data))
+            summary=summary,
+            pdf_note=pdf_note,
+            fingerprint=self._fingerprint(data),
+        )
 
     def _fingerprint(self, data):
         """octopus.booking.fingerprint of the BookingInput `data`, with the Odoo partner (whose
@@ -255,25 +306,40 @@ class OctopusBooking(models.Model):
         dossier = self.company_id.octopus_dossier_id
         period = dossier._period_for_date(self._date())
         if not move.journal_id.octopus_payment_journal_id:
-            raise CheckFailed([self.env._(
-                "Journal %(journal)s no longer books payments in Octopus: book this payment in Octopus, or set the "
-                "journal's payment journal again and press Retry.", journal=move.journal_id.name)])
+            raise CheckFailed(
+                [
+                    self.env._(
+                        "Journal %(journal)s no longer books payments in Octopus: book this payment in Octopus, or set "
+                        "the journal's payment journal again and press Retry.",
+                        journal=move.journal_id.name,
+                    )
+                ]
+            )
         problems = dossier._octopus_period_problems(period, self._date()) or self._payment_problems(move, period)
         if problems:
             raise CheckFailed(problems)
         financial = move.journal_id.octopus_payment_journal_id.bank_account_id.octopus_journal_id
         api = session.api(dossier)
         invoice_number = move._octopus_booking("invoice").number
-        values = {"bookyear_id": period.bookyear_id.octopus_key, "period": period.number,
-                  "journal_key": financial.key, "document_date": self._date(),
-                  "relation_id": self._relation_key(dossier, session), "total_cents": self._total_cents(),
-                  "customer": move.is_sale_document(), "refund": self._refund(), "reference": invoice_number}
+        values = {
+            "bookyear_id": period.bookyear_id.octopus_key,
+            "period": period.number,
+            "journal_key": financial.key,
+            "document_date": self._date(),
+            "relation_id": self._relation_key(dossier, session),
+            "total_cents": self._total_cents(),
+            "customer": move.is_sale_document(),
+            "refund": self._refund(),
+            "reference": invoice_number,
+        }
         return Prepared(
-            bookyear=period.bookyear_id, journal_year=financial._year_for(period.bookyear_id),
+            bookyear=period.bookyear_id,
+            journal_year=financial._year_for(period.bookyear_id),
             journal_key=financial.key,
             build=lambda nr: octopus_booking.build_payment_booking(document_nr=nr, **values),
             insert=api.insert_financial_booking,
-            summary=f"POST financialdiversbookings {financial.key} #%(nr)s for {invoice_number}")
+            summary=f"POST financialdiversbookings {financial.key} #%(nr)s for {invoice_number}",
+        )
 
     def _refresh_closed_journal(self, dossier):
         """Retry was pressed: read the journals again when our copy says the journal or period is closed."""
@@ -294,8 +360,9 @@ class OctopusBooking(models.Model):
             return octopus_booking.find_own_booking(listing, reference=move.name, amount=amount, document_nr=nr)
         incoming = move.is_sale_document() != self._refund()
         amount = octopus_booking.to_amount(total if incoming else -total)
-        return octopus_booking.find_own_payment(listing, reference=move._octopus_booking("invoice").number,
-                                                amount=amount, document_nr=nr)
+        return octopus_booking.find_own_payment(
+            listing, reference=move._octopus_booking("invoice").number, amount=amount, document_nr=nr
+        )
 
     # -- PDF -----------------------------------------------------------------------------------
 
@@ -338,12 +405,22 @@ class OctopusBooking(models.Model):
             _logger.warning("Octopus push of move %s: invoice PDF not rendered (%s)", move.id, exc)
             return None, None, self.env._("Booked without a PDF: Odoo could not render it (%(error)s).", error=exc)
         if report_type != "pdf":
-            return None, None, self.env._("Booked without a PDF: the report renderer gave %(type)s, not a PDF.",
-                                          type=report_type)
+            return (
+                None,
+                None,
+                self.env._("Booked without a PDF: the report renderer gave %(type)s, not a PDF.", type=report_type),
+            )
         filename = move._get_invoice_report_filename()
-        self.env["ir.attachment"].create({
-            "name": filename, "raw": content, "mimetype": "application/pdf", "res_model": "account.move",
-            "res_id": move.id, "res_field": "invoice_pdf_report_file"})
+        self.env["ir.attachment"].create(
+            {
+                "name": filename,
+                "raw": content,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": move.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
         move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         return filename, content, ""
 
@@ -353,8 +430,13 @@ class OctopusBooking(models.Model):
         """Rename after Octopus: only on unsecured journals, and not once the customer has the PDF."""
         move = self.move_id
         journal = move.journal_id
-        return bool(journal.octopus_number_follows and not journal.restrict_mode_hash_table
-                    and not move.inalterable_hash and not move.invoice_pdf_report_id and not move.is_move_sent)
+        return bool(
+            journal.octopus_number_follows
+            and not journal.restrict_mode_hash_table
+            and not move.inalterable_hash
+            and not move.invoice_pdf_report_id
+            and not move.is_move_sent
+        )
 
     def _after_booking(self, session, attempt):
         """Number-follows mode: take the Octopus number as the Odoo name, then attach the PDF showing it."""
@@ -365,17 +447,20 @@ class OctopusBooking(models.Model):
             with self.env.cr.savepoint():
                 move.name = self.number
         except Exception as exc:  # noqa: BLE001 (a refused rename keeps the booking and the Odoo name)
-            return self.env._("Kept the Odoo number %(name)s: renaming it was refused (%(error)s).",
-                              name=old_name, error=exc)
+            return self.env._(
+                "Kept the Odoo number %(name)s: renaming it was refused (%(error)s).", name=old_name, error=exc
+            )
         filename, content, note = self._pdf()
         if not content:
             return " ".join([self.env._("Renamed from %(name)s.", name=old_name), note])
         try:
             session.api(self.company_id.octopus_dossier_id).add_booking_attachment(
-                self.bookyear_id.octopus_key, self.journal_key, self.document_nr, filename, content)
+                self.bookyear_id.octopus_key, self.journal_key, self.document_nr, filename, content
+            )
         except errors.OctopusError as exc:
             attempt.request(f"POST bookings/attachements failed: {exc}")
-            return self.env._("Renamed from %(name)s. The PDF could not be attached in Octopus (%(error)s).",
-                              name=old_name, error=exc)
+            return self.env._(
+                "Renamed from %(name)s. The PDF could not be attached in Octopus (%(error)s).", name=old_name, error=exc
+            )
         attempt.request(f"POST bookings/attachements {filename}")
         return self.env._("Renamed from %(name)s.", name=old_name)

@@ -15,19 +15,27 @@ class OctopusBooking(models.Model):
     # octopus.booking is split by concern (octopus_booking*.py), each file under 400 lines.
     _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
 
-    history = fields.Boolean(readonly=True, index=True, default=False,
-                             help="Posted before the link and queued by 'Send earlier invoices': sent after new "
-                                  "postings, at most the daily limit minus the dossier's reserve a day.")
+    history = fields.Boolean(
+        readonly=True,
+        index=True,
+        default=False,
+        help="Posted before the link and queued by 'Send earlier invoices': sent after new "
+        "postings, at most the daily limit minus the dossier's reserve a day.",
+    )
 
     @api.model
     def _history_domain(self):
         """Keeps history bookings out of "due" for the companies that sent their day's share of them
         already (one grouped count of today's history sends)."""
         today = datetime.combine(fields.Datetime.now().date(), time.min)
-        sent_today = self.sudo()._read_group([("history", "=", True), ("sent_at", ">=", today)],
-                                             ["company_id"], ["__count"])
-        full = [company.id for company, count in sent_today
-                if count >= DAILY_LIMITS[POST_INVOICE] - company.octopus_dossier_id.history_reserve]
+        sent_today = self.sudo()._read_group(
+            [("history", "=", True), ("sent_at", ">=", today)], ["company_id"], ["__count"]
+        )
+        full = [
+            company.id
+            for company, count in sent_today
+            if count >= DAILY_LIMITS[POST_INVOICE] - company.octopus_dossier_id.history_reserve
+        ]
         if not full:
             return []
         return ["|", ("history", "=", False), ("company_id", "not in", full)]

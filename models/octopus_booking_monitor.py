@@ -18,8 +18,9 @@ class OctopusBooking(models.Model):
 
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Customer/Vendor")
     invoice_date = fields.Date(related="move_id.invoice_date")
-    amount_total = fields.Monetary(related="move_id.amount_total_signed", currency_field="company_currency_id",
-                                   string="Total")
+    amount_total = fields.Monetary(
+        related="move_id.amount_total_signed", currency_field="company_currency_id", string="Total"
+    )
     company_currency_id = fields.Many2one(related="move_id.company_currency_id")
     # One line per booking in the monitor (a text column would wrap); the whole text shows on hover.
     last_message = fields.Char(string="Last message", compute="_compute_last_message")
@@ -41,5 +42,10 @@ class OctopusBooking(models.Model):
 
     def action_open_move(self):
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": self.move_id.id,
-                "view_mode": "form", "views": [(False, "form")]}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

@@ -76,7 +76,11 @@ class OctopusBooking(models.Model):
     def _queue_follow_ups(self):
         """An invoice booked in Octopus: its payment booking follows when its journal books payments."""
         move = self.move_id
-        if self.kind == "invoice" and move.journal_id.octopus_payment_journal_id and not move._octopus_booking("payment"):
+        if (
+            self.kind == "invoice"
+            and move.journal_id.octopus_payment_journal_id
+            and not move._octopus_booking("payment")
+        ):
             self.create({"move_id": move.id, "kind": "payment", "next_try": fields.Datetime.now()})
 
     # -- outcomes ---------------------------------------------------------------------------------
@@ -86,16 +90,31 @@ class OctopusBooking(models.Model):
         if self.kind == "payment":
             message = self.env._("Payment booked in Octopus as %(number)s.", number=number)
         elif adopted:
-            message = self.env._("Octopus had stored the booking although its answer was lost: booked as "
-                                 "%(number)s (found in Octopus, not sent again).", number=number)
+            message = self.env._(
+                "Octopus had stored the booking although its answer was lost: booked as "
+                "%(number)s (found in Octopus, not sent again).",
+                number=number,
+            )
         else:
             message = self.env._("Booked in Octopus as %(number)s.", number=number)
         message = " ".join(filter(None, [message, attempt.pdf_note if self.kind == "invoice" else ""]))
         year = self._journal_year()
-        yield Outcome("sent", message, "adopted" if adopted else "sent", note=message, booked=True,
-                      keep=(year, nr) if year else (), values={
-                          "document_nr": nr, "check_needed": False, "sent_at": fields.Datetime.now(),
-                          "retry_count": 0, "waiting_reason": False, "reread_journals": False})
+        yield Outcome(
+            "sent",
+            message,
+            "adopted" if adopted else "sent",
+            note=message,
+            booked=True,
+            keep=(year, nr) if year else (),
+            values={
+                "document_nr": nr,
+                "check_needed": False,
+                "sent_at": fields.Datetime.now(),
+                "retry_count": 0,
+                "waiting_reason": False,
+                "reread_journals": False,
+            },
+        )
         extra = self._after_booking(session, attempt) if self.kind == "invoice" else ""
         if extra:
             yield Outcome("sent", f"{message} {extra}", note=extra)
@@ -114,8 +133,7 @@ class OctopusBooking(models.Model):
             return self._uncertain(exc, attempt)
         outcome = self._refusal(exc, attempt)
         if sent:  # Octopus answered (or the request never left): the booking was not stored
-            outcome = replace(outcome, release=sent, values={**outcome.values, "check_needed": False,
-                                                             "document_nr": 0})
+            outcome = replace(outcome, release=sent, values={**outcome.values, "check_needed": False, "document_nr": 0})
         return outcome
 
     def _refusal(self, exc, attempt):
@@ -128,16 +146,26 @@ class OctopusBooking(models.Model):
             return self._retry_later(self.env._("Octopus cannot be reached: %(detail)s", detail=exc), attempt)
         if isinstance(exc, errors.UnknownRelation):
             # sudo: the cached link is the addon's; a wrong one must go so Retry looks it up again
-            self.env["octopus.relation.link"].sudo().search([
-                ("dossier_id", "=", dossier.id), ("partner_id", "=", self.move_id.commercial_partner_id.id)]).unlink()
+            self.env["octopus.relation.link"].sudo().search(
+                [("dossier_id", "=", dossier.id), ("partner_id", "=", self.move_id.commercial_partner_id.id)]
+            ).unlink()
         return self._failed(self._refusal_message(exc), attempt)
 
     def _uncertain(self, exc, attempt):
         next_try = fields.Datetime.now() + CHECK_DELAY
-        message = self.env._("Octopus' answer was lost (%(detail)s). Odoo checks in Octopus whether the booking "
-                             "arrived before sending anything again.", detail=exc)
-        return Outcome("uncertain", message, "uncertain", note=message, wake_at=next_try,
-                       values={"next_try": next_try, "waiting_reason": False})
+        message = self.env._(
+            "Octopus' answer was lost (%(detail)s). Odoo checks in Octopus whether the booking "
+            "arrived before sending anything again.",
+            detail=exc,
+        )
+        return Outcome(
+            "uncertain",
+            message,
+            "uncertain",
+            note=message,
+            wake_at=next_try,
+            values={"next_try": next_try, "waiting_reason": False},
+        )
 
     def _unsettled(self, exc, attempt):
         """Reading back a lost reply failed: stay uncertain (never send blind), try again later."""
@@ -150,12 +178,19 @@ class OctopusBooking(models.Model):
             count, next_try = self._backoff()
         detail = dossier.connection_id._error_message(exc) if isinstance(exc, OCTOPUS_FAILURES) else str(exc)
         if next_try:
-            message = self.env._("Could not check yet whether Octopus stored the booking: %(detail)s Checked "
-                                 "again later; nothing is sent before.", detail=detail)
-            return Outcome("uncertain", message, "uncertain", wake_at=next_try,
-                           values={"next_try": next_try, "retry_count": count})
-        message = self.env._("Could not check whether Octopus stored the booking: %(detail)s Look for it in "
-                             "Octopus: press Retry to check again, or (managers) Mark as sent.", detail=detail)
+            message = self.env._(
+                "Could not check yet whether Octopus stored the booking: %(detail)s Checked "
+                "again later; nothing is sent before.",
+                detail=detail,
+            )
+            return Outcome(
+                "uncertain", message, "uncertain", wake_at=next_try, values={"next_try": next_try, "retry_count": count}
+            )
+        message = self.env._(
+            "Could not check whether Octopus stored the booking: %(detail)s Look for it in "
+            "Octopus: press Retry to check again, or (managers) Mark as sent.",
+            detail=detail,
+        )
         return Outcome("failed", message, "failed", note=message, values={"retry_count": count})
 
     def _wait(self, reason, until, attempt):
@@ -163,8 +198,16 @@ class OctopusBooking(models.Model):
         does the rest of the company's queue (parked by _apply_outcome)."""
         message = self._waiting_message(reason, until)
         starts_waiting = self.waiting_reason != reason  # one note, not one per hourly retry
-        return Outcome("waiting", message, "waiting", note=message if starts_waiting else "", pause=reason,
-                       park=True, wake_at=until, values={"waiting_reason": reason, "next_try": until})
+        return Outcome(
+            "waiting",
+            message,
+            "waiting",
+            note=message if starts_waiting else "",
+            pause=reason,
+            park=True,
+            wake_at=until,
+            values={"waiting_reason": reason, "next_try": until},
+        )
 
     def _parked(self, dossier):
         """The dossier is paused (journal open in Octopus, daily limit): wait without calling Octopus,
@@ -172,16 +215,22 @@ class OctopusBooking(models.Model):
         until, reason = dossier.push_paused_until, dossier.push_pause_reason
         if self.state == "uncertain":
             return Outcome("uncertain", park=True, values={"next_try": until})
-        return Outcome("waiting", self._waiting_message(reason, until), park=True,
-                       values={"next_try": until, "waiting_reason": reason})
+        return Outcome(
+            "waiting",
+            self._waiting_message(reason, until),
+            park=True,
+            values={"next_try": until, "waiting_reason": reason},
+        )
 
     def _waiting_message(self, reason, until):
         """The one text of a booking waiting for its dossier's pause to end."""
         dossier = self.company_id.octopus_dossier_id
         if reason == "lock":
             return self.env._("Waiting: %(lock)s", lock=dossier._octopus_lock_text(until))
-        return self.env._("Waiting: Octopus' daily call limit is reached. Sent by itself from %(when)s.",
-                          when=dossier._octopus_time(until))
+        return self.env._(
+            "Waiting: Octopus' daily call limit is reached. Sent by itself from %(when)s.",
+            when=dossier._octopus_time(until),
+        )
 
     def _park(self, dossier):
         """Wait until the dossier's pause ends, in one write for all these bookings rather than one
@@ -192,25 +241,49 @@ class OctopusBooking(models.Model):
             return
         uncertain = self.filtered(lambda b: b.state == "uncertain")
         uncertain.write({"next_try": until})
-        (self - uncertain).write({"state": "waiting", "waiting_reason": reason, "next_try": until,
-                                  "message": self._waiting_message(reason, until)})
+        (self - uncertain).write(
+            {
+                "state": "waiting",
+                "waiting_reason": reason,
+                "next_try": until,
+                "message": self._waiting_message(reason, until),
+            }
+        )
         self._octopus_announce()
 
     def _lock_due_of_company(self):
         """The other due bookings of this booking's company, row-locked; those another worker holds,
         or is sending, are left to it."""
-        return self._lock_due([*self._due_domain(), ("company_id", "=", self.company_id.id),
-                               ("id", "!=", self.id), ("state", "in", PARKABLE)])
+        return self._lock_due(
+            [
+                *self._due_domain(),
+                ("company_id", "=", self.company_id.id),
+                ("id", "!=", self.id),
+                ("state", "in", PARKABLE),
+            ]
+        )
 
     def _retry_later(self, message, attempt):
         count, next_try = self._backoff()
         if not next_try:
-            return self._failed(self.env._("%(message)s Gave up after %(count)s tries: press Retry once Octopus "
-                                           "answers again.", message=message, count=len(BACKOFF_MINUTES) + 1),
-                                attempt, retry_count=count)
+            return self._failed(
+                self.env._(
+                    "%(message)s Gave up after %(count)s tries: press Retry once Octopus answers again.",
+                    message=message,
+                    count=len(BACKOFF_MINUTES) + 1,
+                ),
+                attempt,
+                retry_count=count,
+            )
         starts_waiting = self.waiting_reason != "network"
-        return Outcome("waiting", message, "retry", note=message if starts_waiting else "", wake_at=next_try,
-                       values={"next_try": next_try, "waiting_reason": "network", "retry_count": count})
+        return Outcome(
+            "waiting",
+            message,
+            "retry",
+            note=message if starts_waiting else "",
+            wake_at=next_try,
+            values={"next_try": next_try, "waiting_reason": "network", "retry_count": count},
+        )
 
     def _backoff(self):
         """(tries, next try) after one more failure: 5 min, 15 min, 1 h, 3 h, 6 h, then no next try."""
@@ -229,28 +302,66 @@ class OctopusBooking(models.Model):
     def _refusal_message(self, exc):
         """What Octopus refused and what to fix, with Octopus' own words."""
         fixes = [
-            (errors.JournalClosed, self.env._("The Octopus journal or period is closed: ask the accountant to reopen "
-                                              "it, then press Retry; or reset the invoice to draft, change its date "
-                                              "and confirm it again: it is sent by itself.")),
-            (errors.PeriodProtected, self.env._("The Octopus period is protected: ask the accountant to unprotect it, "
-                                                "then press Retry; or reset the invoice to draft, change its date and "
-                                                "confirm it again: it is sent by itself.")),
-            (errors.UnknownPeriod, self.env._("Octopus does not know this period: synchronise the bookyears, then "
-                                              "press Retry.")),
-            (errors.UnknownJournal, self.env._("Octopus does not know this journal: synchronise the bookyears and "
-                                               "check the journal's Octopus mapping, then press Retry.")),
-            (errors.UnknownAccount, self.env._("Octopus does not know an account of this booking: fix the account "
-                                               "mapping (see the dossier's mapping check), then press Retry.")),
-            (errors.UnknownVatCode, self.env._("Octopus does not know a VAT code of this booking: fix the tax "
-                                               "mapping, then press Retry.")),
-            (errors.UnknownRelation, self.env._("Octopus does not know the customer or supplier: press Retry to look "
-                                                "it up again.")),
-            (errors.UnknownCurrency, self.env._("Octopus does not know the invoice's currency: ask the accountant "
-                                                "to add it to the dossier, then press Retry.")),
-            (errors.IllegalExchangeRate, self.env._("Octopus refused the exchange rate: check the currency's rate "
-                                                    "on the invoice date in Odoo, then press Retry.")),
-            (errors.InvalidAmounts, self.env._("Octopus refused the amounts: check the lines' taxes, then press "
-                                               "Retry.")),
+            (
+                errors.JournalClosed,
+                self.env._(
+                    "The Octopus journal or period is closed: ask the accountant to reopen "
+                    "it, then press Retry; or reset the invoice to draft, change its date "
+                    "and confirm it again: it is sent by itself."
+                ),
+            ),
+            (
+                errors.PeriodProtected,
+                self.env._(
+                    "The Octopus period is protected: ask the accountant to unprotect it, "
+                    "then press Retry; or reset the invoice to draft, change its date and "
+                    "confirm it again: it is sent by itself."
+                ),
+            ),
+            (
+                errors.UnknownPeriod,
+                self.env._("Octopus does not know this period: synchronise the bookyears, then press Retry."),
+            ),
+            (
+                errors.UnknownJournal,
+                self.env._(
+                    "Octopus does not know this journal: synchronise the bookyears and "
+                    "check the journal's Octopus mapping, then press Retry."
+                ),
+            ),
+            (
+                errors.UnknownAccount,
+                self.env._(
+                    "Octopus does not know an account of this booking: fix the account "
+                    "mapping (see the dossier's mapping check), then press Retry."
+                ),
+            ),
+            (
+                errors.UnknownVatCode,
+                self.env._("Octopus does not know a VAT code of this booking: fix the tax mapping, then press Retry."),
+            ),
+            (
+                errors.UnknownRelation,
+                self.env._("Octopus does not know the customer or supplier: press Retry to look it up again."),
+            ),
+            (
+                errors.UnknownCurrency,
+                self.env._(
+                    "Octopus does not know the invoice's currency: ask the accountant "
+                    "to add it to the dossier, then press Retry."
+                ),
+            ),
+            (
+                errors.IllegalExchangeRate,
+                self.env._(
+                    "Octopus refused the exchange rate: check the currency's rate "
+                    "on the invoice date in Odoo, then press Retry."
+                ),
+            ),
+            (
+                errors.InvalidAmounts,
+                self.env._("Octopus refused the amounts: check the lines' taxes, then press Retry."),
+            ),
             (errors.BookingRefused, self.env._("Fix the invoice or the mapping, then press Retry.")),
         ]
         fix = next((text for cls, text in fixes if isinstance(exc, cls)), "")

@@ -10,8 +10,7 @@ from odoo.tools import SQL
 from ..octopus import errors
 from .octopus_booking import CRON_XMLID
 from .octopus_booking_outcome import OCTOPUS_FAILURES
-from .octopus_push_run import CONCURRENCY_ERRORS, Attempt, Budget, CheckFailed, NotSent, Outcome, PushSession, \
-    Undecided
+from .octopus_push_run import CONCURRENCY_ERRORS, Attempt, Budget, CheckFailed, NotSent, Outcome, PushSession, Undecided
 
 _logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class OctopusBooking(models.Model):
             self._trigger_push()
 
     def _send_now(self, moves):
-        """"Send now": these bookings go through the same loop at once, in the user's request. It
+        """ "Send now": these bookings go through the same loop at once, in the user's request. It
         commits per step like the cron (a user action that needs it: a booking Octopus holds must
         not be rolled back by a later error of the same request)."""
         self._requeue()
@@ -68,22 +67,29 @@ class OctopusBooking(models.Model):
 
     @api.model
     def action_push_now(self):
-        """"Send to Octopus now" (Octopus menu): the job's own "Run manually", which tries paused
+        """ "Send to Octopus now" (Octopus menu): the job's own "Run manually", which tries paused
         dossiers at once, with a clear word when the job is already running."""
         cron = self.env.ref(CRON_XMLID).sudo()  # sudo: running the job is what the menu is for (managers)
         try:
             with self.env.cr.savepoint(flush=False):
                 # Odoo's runner holds this row while the job runs; "Run manually" would refuse then.
-                self.env.cr.execute("SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE NOWAIT", [cron.id],
-                                    log_exceptions=False)
+                self.env.cr.execute(
+                    "SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE NOWAIT", [cron.id], log_exceptions=False
+                )
         except LockNotAvailable:
-            raise UserError(self.env._(
-                "Sending to Octopus is already in progress: the background job is running and sends the "
-                "waiting invoices. Look again in a minute.")) from None
+            raise UserError(
+                self.env._(
+                    "Sending to Octopus is already in progress: the background job is running and sends the "
+                    "waiting invoices. Look again in a minute."
+                )
+            ) from None
         cron.method_direct_trigger()
         return self.env["octopus.connection"]._notify(
-            self.env._("Octopus"), self.env._("Sending to Octopus is done for now; see the pushes for what is "
-                                              "left."), "info", {"type": "ir.actions.client", "tag": "soft_reload"})
+            self.env._("Octopus"),
+            self.env._("Sending to Octopus is done for now; see the pushes for what is left."),
+            "info",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     def _with_audience(self, trigger):
         """The background job writes in the language and time zone of the company's responsible users
@@ -110,8 +116,7 @@ class OctopusBooking(models.Model):
                     # worker changed after this transaction began fails with a serialization error.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
                 try:
-                    booking = bookings._lock_due([*bookings._due_domain(), *domain, ("id", "not in", seen)],
-                                                 limit=1)
+                    booking = bookings._lock_due([*bookings._due_domain(), *domain, ("id", "not in", seen)], limit=1)
                 except CONCURRENCY_ERRORS:
                     if not with_commit:
                         raise
@@ -124,7 +129,8 @@ class OctopusBooking(models.Model):
                 seen.append(booking.id)
                 budget.taken += 1
                 booking.with_company(booking.company_id)._with_audience(trigger)._push_one(
-                    trigger, session, with_commit)
+                    trigger, session, with_commit
+                )
         finally:
             session.close()
             self.env.invalidate_all()  # callers read what the run wrote as it is stored
@@ -160,8 +166,9 @@ class OctopusBooking(models.Model):
                 raise
             # Another worker wrote the same rows (call counters, tokens, journal numbers) meanwhile.
             self.env.cr.rollback()
-            _logger.info("Octopus booking %s met a concurrent update (%s); tried again later.",
-                         self.id, type(exc).__name__)
+            _logger.info(
+                "Octopus booking %s met a concurrent update (%s); tried again later.", self.id, type(exc).__name__
+            )
             return "contention"
         except Exception:
             if not with_commit:
@@ -216,9 +223,18 @@ class OctopusBooking(models.Model):
             raise
         except CheckFailed as exc:
             # The fix is often in the invoice itself (a tax, a date): draft, fix, confirm sends it again.
-            yield self._failed(" ".join([*exc.problems, self.env._(
-                "Then press Retry; to change the invoice itself: reset it to draft, fix it and confirm it again, it "
-                "is sent by itself.")]), attempt)
+            yield self._failed(
+                " ".join(
+                    [
+                        *exc.problems,
+                        self.env._(
+                            "Then press Retry; to change the invoice itself: reset it to draft, fix it and confirm it "
+                            "again, it is sent by itself."
+                        ),
+                    ]
+                ),
+                attempt,
+            )
             return
         except OCTOPUS_FAILURES as exc:
             yield self._refused(exc, attempt)
@@ -228,8 +244,9 @@ class OctopusBooking(models.Model):
             return
         except Exception as exc:  # noqa: BLE001 (a bug must not stop the other bookings)
             _logger.exception("Octopus booking %s: preparing it failed", self.id)
-            yield self._failed(self.env._("Unexpected error while preparing the booking: %(error)s", error=exc),
-                               attempt)
+            yield self._failed(
+                self.env._("Unexpected error while preparing the booking: %(error)s", error=exc), attempt
+            )
             return
         attempt.pdf_note = prepared.pdf_note
         yield from self._send(prepared, attempt, session)
@@ -242,10 +259,19 @@ class OctopusBooking(models.Model):
             nr = year._reserve_number()
             now = fields.Datetime.now()
             # Recorded and committed before the POST, so a crash leaves a trace to check.
-            yield Outcome("sending", relock=True, values={
-                "document_nr": nr, "journal_key": prepared.journal_key, "bookyear_id": prepared.bookyear.id,
-                "sent_at": now, "check_needed": True, "next_try": now + SENDING_GRACE,
-                **({"sent_fingerprint": prepared.fingerprint} if prepared.fingerprint else {})})
+            yield Outcome(
+                "sending",
+                relock=True,
+                values={
+                    "document_nr": nr,
+                    "journal_key": prepared.journal_key,
+                    "bookyear_id": prepared.bookyear.id,
+                    "sent_at": now,
+                    "check_needed": True,
+                    "next_try": now + SENDING_GRACE,
+                    **({"sent_fingerprint": prepared.fingerprint} if prepared.fingerprint else {}),
+                },
+            )
             attempt.request(prepared.summary % {"nr": nr})
             try:
                 prepared.insert(prepared.build(nr))
@@ -264,15 +290,18 @@ class OctopusBooking(models.Model):
                 continue
             except CONCURRENCY_ERRORS as exc:
                 # Raised by the call counter before the request left: nothing was sent.
-                raise NotSent(Outcome(previous_state, release=(year, nr), values={
-                    "check_needed": False, "document_nr": 0})) from exc
+                raise NotSent(
+                    Outcome(previous_state, release=(year, nr), values={"check_needed": False, "document_nr": 0})
+                ) from exc
             except Exception as exc:  # noqa: BLE001 (every failure has an outcome; unknown ones are checked)
                 yield self._refused(exc, attempt, sent=(year, nr))
                 return
             yield from self._booked(nr, attempt, session)
             return
-        message = self.env._("Octopus journal %(journal)s keeps moving on (others book in it right now); "
-                             "tried again in a few minutes.", journal=prepared.journal_key)
+        message = self.env._(
+            "Octopus journal %(journal)s keeps moving on (others book in it right now); tried again in a few minutes.",
+            journal=prepared.journal_key,
+        )
         yield self._retry_later(message, attempt)
 
     def _renumber(self, prepared, exc, attempt, session):
@@ -320,8 +349,9 @@ class OctopusBooking(models.Model):
         dossier_api = session.api(self.company_id.octopus_dossier_id, reserve=True)
         since = (since or self.sent_at or fields.Datetime.now()) - timedelta(days=1)
         bookyear_key = self.bookyear_id.octopus_key
-        modified = dossier_api.modified_buysell_bookings if self.kind == "invoice" \
-            else dossier_api.modified_financial_bookings
+        modified = (
+            dossier_api.modified_buysell_bookings if self.kind == "invoice" else dossier_api.modified_financial_bookings
+        )
         listing = modified(bookyear_key, self.journal_key, since)
         own = self._own_booking(listing, nr)
         if own:

@@ -8,8 +8,7 @@ class OctopusBookyear(models.Model):
     _description = "Octopus bookyear"
     _order = "date_start desc"
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
-                                 readonly=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     octopus_key = fields.Integer(string="Octopus bookyear id", required=True, readonly=True)
     name = fields.Char(string="Description", readonly=True)
@@ -55,7 +54,10 @@ class OctopusBookyear(models.Model):
 def write_changed(record, vals):
     """Write only the scalar values that differ, so a repeated synchronisation touches nothing."""
     record.ensure_one()
-    changed = {name: value for name, value in vals.items()
-               if record[name] != record._fields[name].convert_to_cache(value, record)}
+    changed = {
+        name: value
+        for name, value in vals.items()
+        if record[name] != record._fields[name].convert_to_cache(value, record)
+    }
     if changed:
         record.write(changed)

@@ -36,8 +36,11 @@ class OctopusCallCounter(models.Model):
     limit = fields.Integer(compute="_compute_limit", string="Daily limit")
 
     _sql_constraints = [
-        ("unique_day_operation", "unique(connection_id, octopus_dossier_key, day, operation)",
-         "One counter per connection, dossier, day and operation."),
+        (
+            "unique_day_operation",
+            "unique(connection_id, octopus_dossier_key, day, operation)",
+            "One counter per connection, dossier, day and operation.",
+        ),
     ]
 
     def _compute_limit(self):
@@ -82,15 +85,23 @@ class OctopusCallCounter(models.Model):
                     WHERE octopus_call_counter.count < %(allowed)s
             RETURNING count
             """,
-            {"connection": connection_id, "dossier": dossier_key or 0, "day": self._today(),
-             "operation": operation, "uid": self.env.uid, "allowed": allowed},
+            {
+                "connection": connection_id,
+                "dossier": dossier_key or 0,
+                "day": self._today(),
+                "operation": operation,
+                "uid": self.env.uid,
+                "allowed": allowed,
+            },
         )
         if not self.env.cr.fetchone():
             limit = DAILY_LIMITS.get(operation)
             raise errors.DailyLimitReached(
-                429, None,
+                429,
+                None,
                 f"{operation}: {allowed} of the {limit} calls a day allowed for this use are made",
-                "stopped by the addon before calling Octopus")
+                "stopped by the addon before calling Octopus",
+            )
         self.invalidate_model(["count"])
 
     @api.model
@@ -99,7 +110,12 @@ class OctopusCallCounter(models.Model):
         allowed = self._allowed(operation, use_reserve)
         if allowed is None:
             return None
-        counter = self.sudo().search([("connection_id", "=", connection.id),
-                                      ("octopus_dossier_key", "=", dossier_key or 0),
-                                      ("day", "=", self._today()), ("operation", "=", operation)])
+        counter = self.sudo().search(
+            [
+                ("connection_id", "=", connection.id),
+                ("octopus_dossier_key", "=", dossier_key or 0),
+                ("day", "=", self._today()),
+                ("operation", "=", operation),
+            ]
+        )
         return max(allowed - counter.count, 0)

@@ -2,8 +2,8 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from psycopg2.errors import LockNotAvailable
 import requests
+from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -37,7 +37,8 @@ class DatabaseTokenStore:
     def _dossier(self, key):
         dossier_key = int(key.split(":", 1)[1])
         return self.connection.env["octopus.dossier"].search(
-            [("connection_id", "=", self.connection.id), ("octopus_key", "=", dossier_key)], limit=1)
+            [("connection_id", "=", self.connection.id), ("octopus_key", "=", dossier_key)], limit=1
+        )
 
     def get(self, key):
         if key == "user":
@@ -56,8 +57,9 @@ class DatabaseTokenStore:
         self._write(key, False, 0.0)
 
     def _write(self, key, token, expires_at):
-        record, token_field = (self.connection, "user_token") if key == "user" \
-            else (self._dossier(key), "dossier_token")
+        record, token_field = (
+            (self.connection, "user_token") if key == "user" else (self._dossier(key), "dossier_token")
+        )
         if not record:
             if token:
                 self._memory[key] = (token, expires_at)
@@ -83,32 +85,55 @@ class OctopusConnection(models.Model):
     _order = "name"
 
     name = fields.Char(required=True, tracking=True)
-    company_id = fields.Many2one("res.company", tracking=True,
-                                 help="Leave empty to share this connection between companies.")
-    url = fields.Char(string="Service URL", required=True, default=PRODUCTION_URL, tracking=True,
-                      help="Octopus REST service address; the production service is "
-                           "https://service.inaras.be/octopus-rest-api/v1.")
-    user = fields.Char(string="Octopus user", required=True, tracking=True,
-                       help="The Octopus login with the webservice module, e.g. jdoe@B12345.")
+    company_id = fields.Many2one(
+        "res.company", tracking=True, help="Leave empty to share this connection between companies."
+    )
+    url = fields.Char(
+        string="Service URL",
+        required=True,
+        default=PRODUCTION_URL,
+        tracking=True,
+        help="Octopus REST service address; the production service is https://service.inaras.be/octopus-rest-api/v1.",
+    )
+    user = fields.Char(
+        string="Octopus user",
+        required=True,
+        tracking=True,
+        help="The Octopus login with the webservice module, e.g. jdoe@B12345.",
+    )
     # The secret itself is readable by nobody but administrators (and the code, with sudo).
     # Octopus managers set it through `password_input`, which is never filled when read:
     # the password does not travel back to any browser once saved.
     password = fields.Char(string="Stored password", groups="base.group_system", copy=False)
     password_input = fields.Char(
-        string="Password", compute="_compute_password_input", readonly=False,
+        string="Password",
+        compute="_compute_password_input",
+        readonly=False,
         groups="account_octopus.group_octopus_manager",
-        help="Type a new password to replace the stored one. It is never shown again after saving.")
+        help="Type a new password to replace the stored one. It is never shown again after saving.",
+    )
     password_set = fields.Boolean(compute="_compute_password_set", string="Password saved")
-    software_house_uuid = fields.Char(string="Software house id", tracking=True,
-                                      groups="account_octopus.group_octopus_manager", copy=False,
-                                      help="The identification Octopus issued to the software house.")
-    locale_id = fields.Selection([("0", "Dossier language"), ("1", "Dutch"), ("2", "French"),
-                                  ("3", "English"), ("4", "German")],
-                                 string="Octopus message language", default="0")
-    active = fields.Boolean(default=False, tracking=True,
-                            help="A connection becomes active once 'Test connection' signed in.")
-    state = fields.Selection([("draft", "Not tested"), ("ok", "Connected"), ("error", "Sign-in failed")],
-                             default="draft", readonly=True, tracking=True)
+    software_house_uuid = fields.Char(
+        string="Software house id",
+        tracking=True,
+        groups="account_octopus.group_octopus_manager",
+        copy=False,
+        help="The identification Octopus issued to the software house.",
+    )
+    locale_id = fields.Selection(
+        [("0", "Dossier language"), ("1", "Dutch"), ("2", "French"), ("3", "English"), ("4", "German")],
+        string="Octopus message language",
+        default="0",
+    )
+    active = fields.Boolean(
+        default=False, tracking=True, help="A connection becomes active once 'Test connection' signed in."
+    )
+    state = fields.Selection(
+        [("draft", "Not tested"), ("ok", "Connected"), ("error", "Sign-in failed")],
+        default="draft",
+        readonly=True,
+        tracking=True,
+    )
     last_test_message = fields.Char(readonly=True)
     last_test_date = fields.Datetime(readonly=True)
     dossier_ids = fields.One2many("octopus.dossier", "connection_id")
@@ -141,33 +166,49 @@ class OctopusConnection(models.Model):
     def _check_url(self):
         for connection in self:
             if not re.match(r"^https?://[^/\s]+", connection.url or ""):
-                raise ValidationError(self.env._(
-                    "The service URL %(url)s is not a web address: it must start with https:// "
-                    "(for example %(example)s).", url=connection.url, example=PRODUCTION_URL))
+                raise ValidationError(
+                    self.env._(
+                        "The service URL %(url)s is not a web address: it must start with https:// "
+                        "(for example %(example)s).",
+                        url=connection.url,
+                        example=PRODUCTION_URL,
+                    )
+                )
             parts = urlsplit(connection.url)
             if parts.scheme.lower() != "https" and parts.hostname not in LOOPBACK_HOSTS:
-                raise ValidationError(self.env._(
-                    "The service URL %(url)s is not encrypted: your Octopus password would travel in clear. "
-                    "Use an https:// address (for example %(example)s); plain http:// is only accepted for "
-                    "localhost.", url=connection.url, example=PRODUCTION_URL))
+                raise ValidationError(
+                    self.env._(
+                        "The service URL %(url)s is not encrypted: your Octopus password would travel in clear. "
+                        "Use an https:// address (for example %(example)s); plain http:// is only accepted for "
+                        "localhost.",
+                        url=connection.url,
+                        example=PRODUCTION_URL,
+                    )
+                )
 
     @api.constrains("software_house_uuid")
     def _check_software_house_uuid(self):
         for connection in self.sudo():
             uuid = connection.software_house_uuid
             if uuid and not UUID_PATTERN.match(uuid.strip()):
-                raise ValidationError(self.env._(
-                    "The software house id %(uuid)s is not valid: Octopus issues it as a UUID such as "
-                    "12345678-abcd-4ef0-9876-0123456789ab.", uuid=uuid))
+                raise ValidationError(
+                    self.env._(
+                        "The software house id %(uuid)s is not valid: Octopus issues it as a UUID such as "
+                        "12345678-abcd-4ef0-9876-0123456789ab.",
+                        uuid=uuid,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         passwords = [vals.get("password_input") for vals in vals_list]
         # A new connection (a copy too) proves itself with "Test connection" before it is used.
-        vals_list = [{**{k: v for k, v in vals.items() if k != "password_input"}, "active": False, "state": "draft"}
-                     for vals in vals_list]
+        vals_list = [
+            {**{k: v for k, v in vals.items() if k != "password_input"}, "active": False, "state": "draft"}
+            for vals in vals_list
+        ]
         connections = super().create(vals_list)
-        for connection, password in zip(connections, passwords):
+        for connection, password in zip(connections, passwords, strict=True):
             if password:
                 connection._store_password(password)
         return connections
@@ -176,8 +217,12 @@ class OctopusConnection(models.Model):
         vals = dict(vals)
         password = vals.pop("password_input", False)
         if vals.get("active") and vals.get("state") != "ok" and self.filtered(lambda c: c.state != "ok"):
-            raise UserError(self.env._("A connection becomes active once 'Test connection' signed in to "
-                                       "Octopus with it: press 'Test connection'."))
+            raise UserError(
+                self.env._(
+                    "A connection becomes active once 'Test connection' signed in to "
+                    "Octopus with it: press 'Test connection'."
+                )
+            )
         if password:
             self._store_password(password)
         if not CREDENTIAL_FIELDS & set(vals):
@@ -212,8 +257,9 @@ class OctopusConnection(models.Model):
         # sudo: the credentials are restricted to administrators; they only go to the client.
         secret = self.sudo()
         if not secret.password or not secret.software_house_uuid:
-            raise UserError(self.env._(
-                "The Octopus connection %(name)s has no password or software house id yet.", name=self.name))
+            raise UserError(
+                self.env._("The Octopus connection %(name)s has no password or software house id yet.", name=self.name)
+            )
         locale = int(self.locale_id or 0)
         counter = self.env["octopus.call.counter"]
         connection_id = self.id
@@ -231,33 +277,56 @@ class OctopusConnection(models.Model):
                     with self.env.registry.cursor() as cr:
                         # never wait on a counter row the caller's own transaction holds
                         cr.execute("SET LOCAL lock_timeout = '2s'")
-                        counter.with_env(counter.env(cr=cr))._count_call(connection_id, operation, dossier_id,
-                                                                         use_reserve=use_reserve)
+                        counter.with_env(counter.env(cr=cr))._count_call(
+                            connection_id, operation, dossier_id, use_reserve=use_reserve
+                        )
                     return
                 except LockNotAvailable:
                     _logger.info("Octopus call counter busy in another transaction: counted in this one")
             counter._count_call(connection_id, operation, dossier_id, use_reserve=use_reserve)
 
         return OctopusClient(
-            self.url, self.user, secret.password, secret.software_house_uuid.strip(),
-            token_store=DatabaseTokenStore(self), call_guard=call_guard, locale_id=locale or None, **options)
+            self.url,
+            self.user,
+            secret.password,
+            secret.software_house_uuid.strip(),
+            token_store=DatabaseTokenStore(self),
+            call_guard=call_guard,
+            locale_id=locale or None,
+            **options,
+        )
 
     def _error_message(self, exc):
         """What to tell a person about a failed Octopus call, in their language."""
         if isinstance(exc, errors.AuthenticationError):
-            return self.env._("Octopus refused the sign-in for %(user)s: check the Octopus user, the password and "
-                     "the software house id of connection %(name)s.", user=self.user, name=self.name)
+            return self.env._(
+                "Octopus refused the sign-in for %(user)s: check the Octopus user, the password and "
+                "the software house id of connection %(name)s.",
+                user=self.user,
+                name=self.name,
+            )
         if isinstance(exc, errors.DossierAccessError):
-            return self.env._("Octopus refuses access to the dossier (unknown, disabled, or the user %(user)s has no "
-                     "access to it): %(detail)s", user=self.user, detail=exc)
+            return self.env._(
+                "Octopus refuses access to the dossier (unknown, disabled, or the user %(user)s has no "
+                "access to it): %(detail)s",
+                user=self.user,
+                detail=exc,
+            )
         if isinstance(exc, errors.DailyLimitReached):
             return self.env._("The Octopus daily call limit is reached (%(detail)s). Try again tomorrow.", detail=exc)
         if isinstance(exc, errors.TokenRefused):
-            return self.env._("Octopus accepted the sign-in of %(user)s but refused its fresh token at once; Odoo will "
-                              "try again later.", user=self.user)
+            return self.env._(
+                "Octopus accepted the sign-in of %(user)s but refused its fresh token at once; Odoo will "
+                "try again later.",
+                user=self.user,
+            )
         if isinstance(exc, errors.TransientError):
-            return self.env._("Octopus cannot be reached at %(url)s right now: %(detail)s. Check the service URL, "
-                     "or try again later.", url=self.url, detail=exc)
+            return self.env._(
+                "Octopus cannot be reached at %(url)s right now: %(detail)s. Check the service URL, "
+                "or try again later.",
+                url=self.url,
+                detail=exc,
+            )
         if isinstance(exc, errors.NotFound) and not exc.error_code:
             return self.env._("No Octopus service answers at %(url)s (HTTP 404). Check the service URL.", url=self.url)
         if isinstance(exc, requests.RequestException):
@@ -282,8 +351,9 @@ class OctopusConnection(models.Model):
             # soft_reload: the form shows the new state (statusbar, ribbon, link button) at once.
             return self._notify(self.env._("Octopus sign-in failed"), message, "danger", RELOAD)
         message = self.env._("Signed in to Octopus as %(user)s.", user=self.user)
-        self.write({"state": "ok", "active": True, "last_test_message": message,
-                    "last_test_date": fields.Datetime.now()})
+        self.write(
+            {"state": "ok", "active": True, "last_test_message": message, "last_test_date": fields.Datetime.now()}
+        )
         return self._notify(self.env._("Octopus connection works"), message, "success", RELOAD)
 
     def action_link_company(self):
@@ -311,8 +381,12 @@ class OctopusConnection(models.Model):
     def _notify(self, title, message, kind, next_action=None, sticky=None):
         """A notification; it stays until closed when it is not a success, or when `sticky` says so
         (what a button did: the user reads it after the page reloaded)."""
-        params = {"title": title, "message": message, "type": kind,
-                  "sticky": kind != "success" if sticky is None else sticky}
+        params = {
+            "title": title,
+            "message": message,
+            "type": kind,
+            "sticky": kind != "success" if sticky is None else sticky,
+        }
         if next_action:
             params["next"] = next_action
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}

@@ -3,9 +3,13 @@ from odoo.exceptions import AccessError, UserError
 
 from .octopus_booking import MANAGER_GROUP
 
-CATEGORIES = [("missing", "Missing in Octopus"), ("different", "Different"),
-              ("changed", "Changed in Odoo after sending"), ("only_octopus", "Only in Octopus"),
-              ("ok", "Same in both")]
+CATEGORIES = [
+    ("missing", "Missing in Octopus"),
+    ("different", "Different"),
+    ("changed", "Changed in Odoo after sending"),
+    ("only_octopus", "Only in Octopus"),
+    ("ok", "Same in both"),
+]
 
 
 class OctopusDifference(models.Model):
@@ -50,20 +54,34 @@ class OctopusDifference(models.Model):
         self.ensure_one()
         if not self.move_id:
             raise UserError(self.env._("This booking exists only in Octopus: there is no Odoo move to open."))
-        return {"type": "ir.actions.act_window", "res_model": "account.move", "res_id": self.move_id.id,
-                "view_mode": "form"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "view_mode": "form",
+        }
 
     def action_explain(self):
         """Open the line to write why the difference is fine."""
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
-                "target": "new", "name": self.env._("Mark as explained")}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Mark as explained"),
+        }
 
     def action_mark_explained(self):
         for line in self:
             if not (line.note or "").strip():
-                raise UserError(self.env._("Write a note saying why %(number)s is fine, then mark it as explained.",
-                                           number=line.number or line.reference or line.display_name))
+                raise UserError(
+                    self.env._(
+                        "Write a note saying why %(number)s is fine, then mark it as explained.",
+                        number=line.number or line.reference or line.display_name,
+                    )
+                )
         self.write({"explained": True})
         return {"type": "ir.actions.act_window_close"}
 
@@ -81,26 +99,36 @@ class OctopusDifference(models.Model):
             old = line.move_id._octopus_booking("invoice").sudo()
             if old.state != "sent":
                 continue  # already queued again
-            message = self.env._("%(number)s is missing in Octopus (%(detail)s): sent again under a new number "
-                                 "by %(user)s.", number=old.number, detail=line.detail, user=self.env.user.name)
+            message = self.env._(
+                "%(number)s is missing in Octopus (%(detail)s): sent again under a new number by %(user)s.",
+                number=old.number,
+                detail=line.detail,
+                user=self.env.user.name,
+            )
             old._note(message)
             old.unlink()
             bookings.create({"move_id": line.move_id.id, "kind": "invoice", "next_try": fields.Datetime.now()})
         lines.write({"explained": True, "note": self.env._("Sent again.")})
         bookings._trigger_push()
         return self.env["octopus.connection"]._notify(
-            self.env._("Octopus"), self.env._("%(count)s move(s) will be sent to Octopus again in a moment.",
-                                              count=len(lines)), "info", {"type": "ir.actions.client",
-                                                                          "tag": "soft_reload"})
+            self.env._("Octopus"),
+            self.env._("%(count)s move(s) will be sent to Octopus again in a moment.", count=len(lines)),
+            "info",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     @api.model
     def _carry_notes(self, old_lines, new_vals):
         """A new run keeps what people wrote: same category and same booking (or Octopus number)."""
-        notes = {(line.category, line.booking_id.id or line.number): (line.explained, line.note)
-                 for line in old_lines if line.note or line.explained}
+        notes = {
+            (line.category, line.booking_id.id or line.number): (line.explained, line.note)
+            for line in old_lines
+            if line.note or line.explained
+        }
         for vals in new_vals:
-            explained, note = notes.get((vals["category"], vals.get("booking_id") or vals.get("number")),
-                                        (False, False))
+            explained, note = notes.get(
+                (vals["category"], vals.get("booking_id") or vals.get("number")), (False, False)
+            )
             if note or explained:
                 vals.update(explained=explained, note=note)
         return new_vals

@@ -35,28 +35,34 @@ class OctopusDossier(models.Model):
     vat_code_ids = fields.One2many("octopus.vat.code", "dossier_id")
     last_sync_date = fields.Datetime(readonly=True)
     accounts_sync_date = fields.Datetime(
-        string="Accounts read on", readonly=True,
+        string="Accounts read on",
+        readonly=True,
         help="Octopus allows reading the accounts and the VAT codes twice a day only, so they are read "
-             "by 'Synchronise bookyears' and by nothing else.")
+        "by 'Synchronise bookyears' and by nothing else.",
+    )
     relation_ids = fields.One2many("octopus.relation", "dossier_id")
     relations_read_at = fields.Datetime(
-        string="Relations read on", readonly=True,
+        string="Relations read on",
+        readonly=True,
         help="When Odoo's copy of the dossier's customers and suppliers last matched Octopus; new partners "
-             "are looked up in it by VAT number.")
+        "are looked up in it by VAT number.",
+    )
     bookyear_count = fields.Integer(compute="_compute_counts")
     journal_count = fields.Integer(compute="_compute_counts")
     account_count = fields.Integer(compute="_compute_counts")
     vat_code_count = fields.Integer(compute="_compute_counts")
-    mapping_report = fields.Html(compute="_compute_mapping_report", sanitize=False,
-                                 string="Mapping check")
+    mapping_report = fields.Html(compute="_compute_mapping_report", sanitize=False, string="Mapping check")
     mapping_ok = fields.Boolean(compute="_compute_mapping_report")
     dossier_token = fields.Char(groups="base.group_system", copy=False)
     dossier_token_expiry = fields.Float(groups="base.group_system", copy=False)
 
     _sql_constraints = [
         ("unique_company", "unique(company_id)", "A company is linked to one Octopus dossier."),
-        ("unique_dossier", "unique(connection_id, octopus_key)",
-         "This Octopus dossier is already linked to another company."),
+        (
+            "unique_dossier",
+            "unique(connection_id, octopus_key)",
+            "This Octopus dossier is already linked to another company.",
+        ),
     ]
 
     def _compute_display_name(self):
@@ -79,7 +85,8 @@ class OctopusDossier(models.Model):
                 dossier.mapping_report = f"<ul>{items}</ul>"
             else:
                 dossier.mapping_report = "<p>%s</p>" % html_escape(
-                    self.env._("Every journal, account and tax Odoo sends has its Octopus counterpart."))
+                    self.env._("Every journal, account and tax Odoo sends has its Octopus counterpart.")
+                )
 
     # -- helpers for the push -----------------------------------------------------------------
 
@@ -91,10 +98,14 @@ class OctopusDossier(models.Model):
     def _period_for_date(self, date):
         """The Octopus period holding `date` (empty when no synchronised bookyear covers it)."""
         self.ensure_one()
-        return self.env["octopus.bookyear.period"].search([
-            ("bookyear_id.dossier_id", "=", self.id),
-            ("date_start", "<=", date), ("date_end", ">=", date),
-        ], limit=1)
+        return self.env["octopus.bookyear.period"].search(
+            [
+                ("bookyear_id.dossier_id", "=", self.id),
+                ("date_start", "<=", date),
+                ("date_end", ">=", date),
+            ],
+            limit=1,
+        )
 
     def _refresh_journal_numbers(self, bookyear, use_reserve=False):
         """Re-read the journals of `bookyear` in Octopus; returns its octopus.journal.year rows.
@@ -116,9 +127,12 @@ class OctopusDossier(models.Model):
         dossier = self.with_company(self.company_id)  # any company the user may access, active or not
         message, warnings = dossier._synchronise()
         return self.connection_id._notify(
-            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name), message,
-            "warning" if warnings else "success", {"type": "ir.actions.client", "tag": "soft_reload"},
-            sticky=True)
+            self.env._("Octopus dossier %(dossier)s", dossier=self.display_name),
+            message,
+            "warning" if warnings else "success",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+            sticky=True,
+        )
 
     def _synchronise(self):
         """Read bookyears, journals, accounts and VAT codes, then write them in one go.
@@ -132,15 +146,22 @@ class OctopusDossier(models.Model):
             data, warnings = self._fetch_master_data()
         except (errors.OctopusError, requests.RequestException) as exc:
             _logger.info("Octopus dossier %s: synchronisation failed (%s)", self.id, type(exc).__name__)
-            raise UserError(self.env._(
-                "The bookyears of %(dossier)s could not be synchronised; nothing was changed. %(reason)s",
-                dossier=self.display_name, reason=self.connection_id._error_message(exc))) from exc
+            raise UserError(
+                self.env._(
+                    "The bookyears of %(dossier)s could not be synchronised; nothing was changed. %(reason)s",
+                    dossier=self.display_name,
+                    reason=self.connection_id._error_message(exc),
+                )
+            ) from exc
         with self.env.cr.savepoint():
             self._write_master_data(data)
         message = self.env._(
             "%(count)s bookyears, %(journals)s journals, %(accounts)s accounts, %(vat_codes)s VAT codes read.",
-            count=len(data["bookyears"]), journals=len(self.journal_ids),
-            accounts=len(self.account_ids), vat_codes=len(self.vat_code_ids))
+            count=len(data["bookyears"]),
+            journals=len(self.journal_ids),
+            accounts=len(self.account_ids),
+            vat_codes=len(self.vat_code_ids),
+        )
         message = " ".join([message, *warnings])
         self.message_post(body=message, subtype_xmlid="mail.mt_note")
         return message, warnings
@@ -155,20 +176,21 @@ class OctopusDossier(models.Model):
         bookyears = dossier_api.get_bookyears()
         open_years = sorted((b for b in bookyears if not b.get("closed")), key=lambda b: b["startDate"])
         journals = {b["bookyearKey"]["id"]: dossier_api.get_journals(b["bookyearKey"]["id"]) for b in open_years}
-        data = {"bookyears": bookyears, "journals": journals, "accounts": None, "vat_codes": None,
-                "relations": None}
+        data = {"bookyears": bookyears, "journals": journals, "accounts": None, "vat_codes": None, "relations": None}
         warnings = []
         if open_years:
             try:
                 data["accounts"] = dossier_api.get_accounts(open_years[-1]["bookyearKey"]["id"])
             except errors.DailyLimitReached:
-                warnings.append(self.env._(
-                    "The accounts were not read again: Octopus allows it twice a day, try tomorrow."))
+                warnings.append(
+                    self.env._("The accounts were not read again: Octopus allows it twice a day, try tomorrow.")
+                )
         try:
             data["vat_codes"] = dossier_api.get_vat_codes()
         except errors.DailyLimitReached:
-            warnings.append(self.env._(
-                "The VAT codes were not read again: Octopus allows it twice a day, try tomorrow."))
+            warnings.append(
+                self.env._("The VAT codes were not read again: Octopus allows it twice a day, try tomorrow.")
+            )
         try:
             data["relations"] = dossier_api.find_relations()
         except errors.DailyLimitReached:
@@ -198,9 +220,11 @@ class OctopusDossier(models.Model):
         company = self.company_id
         self.unlink()
         return self.env["octopus.connection"]._notify(
-            self.env._("Octopus"), self.env._("%(company)s is no longer linked to an Octopus dossier.",
-                                              company=company.name), "success",
-            {"type": "ir.actions.client", "tag": "soft_reload"})
+            self.env._("Octopus"),
+            self.env._("%(company)s is no longer linked to an Octopus dossier.", company=company.name),
+            "success",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     def action_check_mapping(self):
         self.ensure_one()
@@ -222,8 +246,13 @@ class OctopusDossier(models.Model):
         self.sudo()._message_log(body=body)
 
     def _open_list(self, model, name):
-        return {"type": "ir.actions.act_window", "name": name, "res_model": model,
-                "view_mode": "list,form", "domain": [("dossier_id", "=", self.id)]}
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": [("dossier_id", "=", self.id)],
+        }
 
     def action_open_bookyears(self):
         return self._open_list("octopus.bookyear", self.env._("Bookyears"))
@@ -250,19 +279,32 @@ class OctopusDossier(models.Model):
             return [(self, self.env._("The bookyears are not synchronised yet: press 'Synchronise bookyears'."))]
         problems = []
         company = self.company_id
-        journals = self.env["account.journal"].with_company(company).search([
-            ("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))])
+        journals = (
+            self.env["account.journal"]
+            .with_company(company)
+            .search([("company_id", "=", company.id), ("type", "in", ("sale", "purchase"))])
+        )
         for journal in journals:
             problems += [(journal, problem) for problem in journal._octopus_mapping_problems(self)]
         for journal in journals.filtered("default_account_id"):
             account = journal.default_account_id.with_company(company)
-            problems += [(account, problem) for problem in account._octopus_usage_problems(
-                self, journal, self.env._("used by journal %(journal)s", journal=journal.name))]
-        problems += [(self.env["account.account"], problem)
-                     for problem in self.env["account.account"]._octopus_override_problems(self)]
-        taxes = self.env["account.tax"].search([
-            ("company_id", "=", company.id), ("type_tax_use", "in", ("sale", "purchase")),
-            ("amount_type", "!=", "group")])
+            problems += [
+                (account, problem)
+                for problem in account._octopus_usage_problems(
+                    self, journal, self.env._("used by journal %(journal)s", journal=journal.name)
+                )
+            ]
+        problems += [
+            (self.env["account.account"], problem)
+            for problem in self.env["account.account"]._octopus_override_problems(self)
+        ]
+        taxes = self.env["account.tax"].search(
+            [
+                ("company_id", "=", company.id),
+                ("type_tax_use", "in", ("sale", "purchase")),
+                ("amount_type", "!=", "group"),
+            ]
+        )
         for tax in taxes:
             problems += [(tax, problem) for problem in tax._octopus_mapping_problems(self)]
         for bank in journals.octopus_payment_journal_id.bank_account_id:

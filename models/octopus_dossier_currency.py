@@ -16,8 +16,10 @@ class OctopusDossier(models.Model):
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     currency_codes = fields.Char(
-        string="Octopus currencies", readonly=True,
-        help="ISO codes of the currencies the Octopus dossier knows, read at most once a day.")
+        string="Octopus currencies",
+        readonly=True,
+        help="ISO codes of the currencies the Octopus dossier knows, read at most once a day.",
+    )
     currencies_read_at = fields.Datetime(string="Currencies read on", readonly=True)
 
     def _octopus_currencies(self, dossier_api):
@@ -39,7 +41,12 @@ class OctopusDossier(models.Model):
         known = self._octopus_currencies(dossier_api)
         if known is None or currency.name in known:
             return []
-        return [self.env._(
-            "Octopus dossier %(dossier)s does not know the currency %(currency)s (it knows %(known)s): ask the "
-            "accountant to add it in Octopus, then press Retry.",
-            dossier=self.display_name, currency=currency.name, known=", ".join(sorted(known)) or "-")]
+        return [
+            self.env._(
+                "Octopus dossier %(dossier)s does not know the currency %(currency)s (it knows %(known)s): ask the "
+                "accountant to add it in Octopus, then press Retry.",
+                dossier=self.display_name,
+                currency=currency.name,
+                known=", ".join(sorted(known)) or "-",
+            )
+        ]

@@ -30,7 +30,8 @@ class OctopusDossier(models.Model):
     difference_weekly = fields.Boolean(
         string="Check differences weekly",
         help="Every week Odoo compares the current bookyear with Octopus and posts a note on the dossier when "
-             "differences appear (2 Octopus calls of the 48 a day).")
+        "differences appear (2 Octopus calls of the 48 a day).",
+    )
 
     def action_check_differences(self):
         """The button: check the bookyear of today (else the latest), then open the report."""
@@ -39,8 +40,9 @@ class OctopusDossier(models.Model):
         calls = self._check_differences(bookyear)
         action = self.action_open_differences()
         action["context"] = {**action.get("context", {}), "search_default_bookyear_id": bookyear.id}
-        self.message_post(body=self.env._("%(summary)s (%(calls)s Octopus calls).",
-                                          summary=self.difference_summary, calls=calls))
+        self.message_post(
+            body=self.env._("%(summary)s (%(calls)s Octopus calls).", summary=self.difference_summary, calls=calls)
+        )
         return action
 
     def action_open_differences(self):
@@ -52,8 +54,10 @@ class OctopusDossier(models.Model):
 
     def _difference_bookyear(self):
         today = fields.Date.context_today(self)
-        bookyear = self.bookyear_ids.filtered(lambda b: b.date_start <= today <= b.date_end)[:1] or \
-            self.bookyear_ids.sorted("date_start", reverse=True)[:1]
+        bookyear = (
+            self.bookyear_ids.filtered(lambda b: b.date_start <= today <= b.date_end)[:1]
+            or self.bookyear_ids.sorted("date_start", reverse=True)[:1]
+        )
         if not bookyear:
             raise UserError(self.env._("Synchronise the bookyears of %(dossier)s first.", dossier=self.display_name))
         return bookyear
@@ -66,9 +70,12 @@ class OctopusDossier(models.Model):
         counter = self.env["octopus.call.counter"]
         short = [op for op in REPORT_CALLS if counter._remaining(self.connection_id, op, self.octopus_key) == 0]
         if short:
-            raise UserError(self.env._(
-                "Octopus' daily call limit for %(calls)s is used up today: check the differences tomorrow.",
-                calls=", ".join(short)))
+            raise UserError(
+                self.env._(
+                    "Octopus' daily call limit for %(calls)s is used up today: check the differences tomorrow.",
+                    calls=", ".join(short),
+                )
+            )
         since = datetime.combine(bookyear.date_start, time.min) - timedelta(days=1)
         api_ = self._get_api()
         try:
@@ -76,8 +83,11 @@ class OctopusDossier(models.Model):
             _modified, deleted = api_.modified_bookings(-1, -1, since)
         except errors.OctopusError as exc:
             raise UserError(self.connection_id._error_message(exc)) from exc
-        gone = {(d.get("journalType"), d.get("journalSequenceNr"), d.get("documentSequenceNr"))
-                for d in deleted if (d.get("bookyearKey") or {}).get("id") == bookyear.octopus_key}
+        gone = {
+            (d.get("journalType"), d.get("journalSequenceNr"), d.get("documentSequenceNr"))
+            for d in deleted
+            if (d.get("bookyearKey") or {}).get("id") == bookyear.octopus_key
+        }
         now = fields.Datetime.now()
         vals = self._difference_lines(bookyear, held, gone, now)
         reports = self.env["octopus.difference"].sudo()  # sudo: the report is the addon's; users read it
@@ -92,9 +102,18 @@ class OctopusDossier(models.Model):
         """Report line values: one per invoice booking Odoo sent in `bookyear`, one per booking only
         Octopus holds. `held`: BuySellBookingServiceData listed; `gone`: deleted DocumentKeys."""
         by_number = {(b.get("journalKey"), b.get("documentSequenceNr")): b for b in held}
-        sent = self.env["octopus.booking"].sudo().search([
-            ("company_id", "=", self.company_id.id), ("kind", "=", "invoice"), ("state", "=", "sent"),
-            ("bookyear_id", "=", bookyear.id)])
+        sent = (
+            self.env["octopus.booking"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("kind", "=", "invoice"),
+                    ("state", "=", "sent"),
+                    ("bookyear_id", "=", bookyear.id),
+                ]
+            )
+        )
         periods = {p.number: p.id for p in bookyear.period_ids}
         base = {"dossier_id": self.id, "bookyear_id": bookyear.id, "checked_at": now}
         result, matched = [], set()
@@ -106,22 +125,42 @@ class OctopusDossier(models.Model):
             if octopus and category != "missing":
                 matched.add(key)
             period = self._period_for_date(booking._date())
-            result.append({**base, "category": category, "detail": detail, "booking_id": booking.id,
-                           "move_id": booking.move_id.id, "journal_key": booking.journal_key,
-                           "document_nr": booking.document_nr, "number": booking.number,
-                           "reference": booking.move_id.name, "period_id": period.id,
-                           **_amounts("odoo", mine),
-                           **(_amounts("octopus", octopus_booking.fingerprint(octopus))
-                              if octopus and category != "missing" else {})})
+            result.append(
+                {
+                    **base,
+                    "category": category,
+                    "detail": detail,
+                    "booking_id": booking.id,
+                    "move_id": booking.move_id.id,
+                    "journal_key": booking.journal_key,
+                    "document_nr": booking.document_nr,
+                    "number": booking.number,
+                    "reference": booking.move_id.name,
+                    "period_id": period.id,
+                    **_amounts("odoo", mine),
+                    **(
+                        _amounts("octopus", octopus_booking.fingerprint(octopus))
+                        if octopus and category != "missing"
+                        else {}
+                    ),
+                }
+            )
         for key, octopus in by_number.items():
             if key in matched:
                 continue
-            result.append({**base, "category": "only_octopus", "journal_key": key[0], "document_nr": key[1],
-                           "number": octopus_booking.display_number(bookyear.name, key[0], key[1]),
-                           "reference": octopus.get("reference"),
-                           "period_id": periods.get(octopus.get("bookyearPeriodeNr")),
-                           "detail": self.env._("Booked in Octopus directly."),
-                           **_amounts("octopus", octopus_booking.fingerprint(octopus))})
+            result.append(
+                {
+                    **base,
+                    "category": "only_octopus",
+                    "journal_key": key[0],
+                    "document_nr": key[1],
+                    "number": octopus_booking.display_number(bookyear.name, key[0], key[1]),
+                    "reference": octopus.get("reference"),
+                    "period_id": periods.get(octopus.get("bookyearPeriodeNr")),
+                    "detail": self.env._("Booked in Octopus directly."),
+                    **_amounts("octopus", octopus_booking.fingerprint(octopus)),
+                }
+            )
         return result
 
     def _difference_category(self, booking, mine, octopus, gone):
@@ -135,35 +174,52 @@ class OctopusDossier(models.Model):
         theirs = octopus_booking.fingerprint(octopus)
         reference = mine.get("reference") or booking.move_id.name
         if theirs["reference"] != reference:
-            return "missing", self.env._("Octopus holds another booking under this number (reference %(ref)s)",
-                                         ref=theirs["reference"] or "-")
+            return "missing", self.env._(
+                "Octopus holds another booking under this number (reference %(ref)s)", ref=theirs["reference"] or "-"
+            )
         labels = self._difference_labels()
         if booking.sent_fingerprint:
             now = booking._odoo_fingerprint()
             changed = now and octopus_booking.fingerprint_differences(mine, now, ODOO_FIELDS)
             if changed:
-                return "changed", self.env._("changed in Odoo: %(fields)s",
-                                             fields=", ".join(labels[name] for name in changed))
+                return "changed", self.env._(
+                    "changed in Odoo: %(fields)s", fields=", ".join(labels[name] for name in changed)
+                )
         different = octopus_booking.fingerprint_differences(mine, theirs, SENT_FIELDS)
         if different:
             return "different", ", ".join(labels[name] for name in different)
         return "ok", False
 
     def _difference_labels(self):
-        return {"total": self.env._("total"), "vat": self.env._("VAT"), "relation": self.env._("relation"),
-                "partner": self.env._("partner"), "date": self.env._("date"), "lines": self.env._("lines")}
+        return {
+            "total": self.env._("total"),
+            "vat": self.env._("VAT"),
+            "relation": self.env._("relation"),
+            "partner": self.env._("partner"),
+            "date": self.env._("date"),
+            "lines": self.env._("lines"),
+        }
 
     def _difference_summarise(self, bookyear, lines, now):
         sent = lines.filtered(lambda line: line.booking_id or line.move_id)
         in_octopus = lines.filtered(lambda line: line.octopus_count and line.category != "only_octopus")
-        open_lines = lines.filtered(lambda line: line.category in ("missing", "different", "changed")
-                                    and not line.explained)
-        self.write({
-            "difference_count": len(open_lines), "difference_checked_at": now,
-            "difference_summary": self.env._(
-                "%(year)s: %(sent)s sent, %(held)s in Octopus, %(open)s differences, checked %(when)s",
-                year=bookyear.name, sent=len(sent), held=len(in_octopus), open=len(open_lines),
-                when=format_datetime(self.env, now, dt_format="d MMM HH:mm"))})
+        open_lines = lines.filtered(
+            lambda line: line.category in ("missing", "different", "changed") and not line.explained
+        )
+        self.write(
+            {
+                "difference_count": len(open_lines),
+                "difference_checked_at": now,
+                "difference_summary": self.env._(
+                    "%(year)s: %(sent)s sent, %(held)s in Octopus, %(open)s differences, checked %(when)s",
+                    year=bookyear.name,
+                    sent=len(sent),
+                    held=len(in_octopus),
+                    open=len(open_lines),
+                    when=format_datetime(self.env, now, dt_format="d MMM HH:mm"),
+                ),
+            }
+        )
 
     # -- the weekly job -----------------------------------------------------------------------------
 
@@ -181,9 +237,13 @@ class OctopusDossier(models.Model):
                 before = dossier.difference_count
                 dossier._check_differences(dossier._difference_bookyear())
                 if dossier.difference_count and dossier.difference_count != before:
-                    dossier.message_post(body=Markup("<p>%s</p>") % self.env._(
-                        "Octopus and Odoo differ: %(summary)s. See the difference report.",
-                        summary=dossier.difference_summary))
+                    dossier.message_post(
+                        body=Markup("<p>%s</p>")
+                        % self.env._(
+                            "Octopus and Odoo differ: %(summary)s. See the difference report.",
+                            summary=dossier.difference_summary,
+                        )
+                    )
             except UserError as exc:
                 _logger.info("Octopus difference check of dossier %s skipped: %s", dossier.id, exc)
             if self.env["account.move"]._can_commit():
@@ -203,5 +263,9 @@ def _amounts(side, fingerprint):
     if not fingerprint:
         return {}
     sign = -1 if fingerprint.get("total", 0) < 0 else 1
-    return {f"{side}_count": 1, f"{side}_total": fingerprint.get("total", 0) / 100,
-            f"{side}_base": sign * fingerprint.get("base", 0) / 100, f"{side}_vat": sign * fingerprint.get("vat", 0) / 100}
+    return {
+        f"{side}_count": 1,
+        f"{side}_total": fingerprint.get("total", 0) / 100,
+        f"{side}_base": sign * fingerprint.get("base", 0) / 100,
+        f"{side}_vat": sign * fingerprint.get("vat", 0) / 100,
+    }

@@ -20,8 +20,11 @@ class OctopusDossier(models.Model):
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     mapping_journal_ids = fields.One2many(
-        "account.journal", "octopus_dossier_id", string="Journals to map",
-        domain=[("type", "in", ("sale", "purchase", "bank"))])
+        "account.journal",
+        "octopus_dossier_id",
+        string="Journals to map",
+        domain=[("type", "in", ("sale", "purchase", "bank"))],
+    )
 
     def _suggest_journal(self, journal):
         """The Octopus journal `journal` most likely books into (empty when none is clear).
@@ -40,8 +43,12 @@ class OctopusDossier(models.Model):
         iban = compact(journal.bank_account_id.acc_number)
         if journal.type != "bank" or not iban:
             return self.env["octopus.journal"]
-        return journals.filtered(lambda j: j.journal_type == "F" and (
-            iban in compact(j.name) or (iban.startswith("BE") and iban[4:] in compact(j.name))))[:1]
+        return journals.filtered(
+            lambda j: (
+                j.journal_type == "F"
+                and (iban in compact(j.name) or (iban.startswith("BE") and iban[4:] in compact(j.name)))
+            )
+        )[:1]
 
     def _fill_mapping_suggestions(self):
         """Set the suggested Octopus journal on every journal and bank account not mapped yet."""
@@ -62,25 +69,42 @@ class OctopusDossier(models.Model):
     def action_fill_mapping_suggestions(self):
         self.ensure_one()
         filled = self.with_company(self.company_id)._fill_mapping_suggestions()
-        message = self.env._("%(count)s journals mapped to their suggested Octopus journal: %(journals)s.",
-                             count=len(filled), journals=", ".join(filled.mapped("name"))) if filled else \
-            self.env._("Every journal with a suggestion is already mapped.")
-        return self.connection_id._notify(self.env._("Octopus mapping of %(company)s", company=self.company_id.name),
-                                          message, "success", {"type": "ir.actions.client", "tag": "soft_reload"},
-                                          sticky=True)
+        message = (
+            self.env._(
+                "%(count)s journals mapped to their suggested Octopus journal: %(journals)s.",
+                count=len(filled),
+                journals=", ".join(filled.mapped("name")),
+            )
+            if filled
+            else self.env._("Every journal with a suggestion is already mapped.")
+        )
+        return self.connection_id._notify(
+            self.env._("Octopus mapping of %(company)s", company=self.company_id.name),
+            message,
+            "success",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+            sticky=True,
+        )
 
     def action_copy_mapping(self):
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "octopus.mapping.copy", "view_mode": "form",
-                "target": "new", "name": self.env._("Copy the mapping of %(company)s", company=self.company_id.name),
-                "context": {"default_dossier_id": self.id}}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "octopus.mapping.copy",
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Copy the mapping of %(company)s", company=self.company_id.name),
+            "context": {"default_dossier_id": self.id},
+        }
 
     def _problem_html(self, record, problem):
         """A line of the mapping check, linked to the record to fix when there is one."""
         if not record or record == self:
             return escape(problem)
         # a new tab loads the record with the dossier's company allowed (cids); the dossier stays open
-        url = f"/odoo/m-{record._name}/{record.id}?cids={'-'.join(map(str, (self.company_id | self.env.companies).ids))}"
+        url = (
+            f"/odoo/m-{record._name}/{record.id}?cids={'-'.join(map(str, (self.company_id | self.env.companies).ids))}"
+        )
         return Markup('<a href="%s" target="_blank" rel="noopener">%s</a>') % (url, problem)
 
     def _sync_batch(self):

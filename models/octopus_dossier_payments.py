@@ -32,9 +32,12 @@ class OctopusDossier(models.Model):
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     balancings_read_at = fields.Datetime(
-        string="Payments read on", readonly=True, copy=False,
+        string="Payments read on",
+        readonly=True,
+        copy=False,
         help="When Odoo last read the balancings (payments) of this dossier in Octopus; the next read "
-             "starts a little before.")
+        "starts a little before.",
+    )
     balancing_ids = fields.One2many("octopus.balancing", "dossier_id", readonly=True)
 
     # -- entry points ----------------------------------------------------------------------------
@@ -72,17 +75,28 @@ class OctopusDossier(models.Model):
         try:
             result, moves = self._read_payments()
         except (errors.OctopusError, requests.RequestException) as exc:
-            raise UserError(self.env._("The payments could not be read in Octopus; nothing was changed. %(reason)s",
-                                       reason=self.connection_id._error_message(exc))) from exc
+            raise UserError(
+                self.env._(
+                    "The payments could not be read in Octopus; nothing was changed. %(reason)s",
+                    reason=self.connection_id._error_message(exc),
+                )
+            ) from exc
         messages = {
-            "nothing": self.env._("No invoice of this company is booked in Octopus yet: there are no payments to "
-                                  "read."),
-            "limit": self.env._("Octopus allows 48 reads of changes a day and they are used today: the scheduled "
-                                "job reads the payments tomorrow, from where the last read stopped."),
+            "nothing": self.env._(
+                "No invoice of this company is booked in Octopus yet: there are no payments to read."
+            ),
+            "limit": self.env._(
+                "Octopus allows 48 reads of changes a day and they are used today: the scheduled "
+                "job reads the payments tomorrow, from where the last read stopped."
+            ),
             "read": self.env._("Payments read: %(count)s invoice(s) changed status.", count=len(moves)),
         }
-        return self.connection_id._notify(title, messages[result], "warning" if result == "limit" else "success",
-                                          {"type": "ir.actions.client", "tag": "soft_reload"})
+        return self.connection_id._notify(
+            title,
+            messages[result],
+            "warning" if result == "limit" else "success",
+            {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     # -- the read ----------------------------------------------------------------------------------
 
@@ -103,8 +117,9 @@ class OctopusDossier(models.Model):
         except errors.DailyLimitReached:
             return "limit", moves
         # sudo: the payment status, and the payments it registers, are the addon's work for the company
-        moves = self.env["octopus.balancing"].sudo().with_company(self.company_id)._octopus_apply(
-            self, modified, deleted)
+        moves = (
+            self.env["octopus.balancing"].sudo().with_company(self.company_id)._octopus_apply(self, modified, deleted)
+        )
         self.sudo().balancings_read_at = started
         return "read", moves
 
@@ -113,14 +128,29 @@ class OctopusDossier(models.Model):
         Odoo sent (nothing can be balanced before); None while nothing was sent."""
         if self.balancings_read_at:
             return self.balancings_read_at - READ_OVERLAP
-        first = self.env["octopus.booking"].sudo().search(
-            [("company_id", "=", self.company_id.id), ("state", "=", "sent"), ("sent_at", "!=", False)],
-            order="sent_at", limit=1)
+        first = (
+            self.env["octopus.booking"]
+            .sudo()
+            .search(
+                [("company_id", "=", self.company_id.id), ("state", "=", "sent"), ("sent_at", "!=", False)],
+                order="sent_at",
+                limit=1,
+            )
+        )
         return first.sent_at - READ_OVERLAP if first else None
 
     def _modified_reads_left(self):
         """How many ".../modified" reads of this dossier the payment read may still make today."""
-        counters = self.env["octopus.call.counter"].sudo().search([
-            ("connection_id", "=", self.connection_id.id), ("octopus_dossier_key", "=", self.octopus_key),
-            ("day", "=", self.env["octopus.call.counter"]._today()), ("operation", "=like", "%/modified")])
+        counters = (
+            self.env["octopus.call.counter"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", self.connection_id.id),
+                    ("octopus_dossier_key", "=", self.octopus_key),
+                    ("day", "=", self.env["octopus.call.counter"]._today()),
+                    ("operation", "=like", "%/modified"),
+                ]
+            )
+        )
         return MODIFIED_DAILY - MODIFIED_KEPT - sum(counters.mapped("count"))

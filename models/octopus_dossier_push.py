@@ -28,21 +28,31 @@ class OctopusDossier(models.Model):
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     push_paused_until = fields.Datetime(string="Pushes paused until", readonly=True, copy=False)
-    push_pause_reason = fields.Selection([("lock", "Journal open in Octopus"), ("limit", "Daily limit reached")],
-                                         readonly=True, copy=False)
+    push_pause_reason = fields.Selection(
+        [("lock", "Journal open in Octopus"), ("limit", "Daily limit reached")], readonly=True, copy=False
+    )
     push_lock_notified = fields.Boolean(readonly=True, copy=False)
 
     def _octopus_period_problems(self, period, date):
         """What keeps a booking dated `date` out of this dossier's bookyears (`period`: its period)."""
         self.ensure_one()
         if not period:
-            return [self.env._(
-                "No Octopus bookyear covers %(date)s: synchronise the bookyears of %(dossier)s (or ask the accountant "
-                "to open that bookyear in Octopus), then press Retry.", date=date, dossier=self.display_name)]
+            return [
+                self.env._(
+                    "No Octopus bookyear covers %(date)s: synchronise the bookyears of %(dossier)s (or ask the "
+                    "accountant to open that bookyear in Octopus), then press Retry.",
+                    date=date,
+                    dossier=self.display_name,
+                )
+            ]
         if period.bookyear_id.closed:
-            return [self.env._(
-                "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it, or give the invoice a date "
-                "in an open bookyear.", year=period.bookyear_id.name)]
+            return [
+                self.env._(
+                    "Bookyear %(year)s is closed in Octopus: ask the accountant to reopen it, or give the invoice a "
+                    "date in an open bookyear.",
+                    year=period.bookyear_id.name,
+                )
+            ]
         return []
 
     def _octopus_push_paused(self):
@@ -67,13 +77,20 @@ class OctopusDossier(models.Model):
         self.ensure_one()
         if self.push_lock_notified:
             return
-        waiting = self.env["octopus.booking"].search([("company_id", "=", self.company_id.id),
-                                                      ("state", "in", ("to_send", "waiting"))]).move_id
+        waiting = (
+            self.env["octopus.booking"]
+            .search([("company_id", "=", self.company_id.id), ("state", "in", ("to_send", "waiting"))])
+            .move_id
+        )
         users = self._octopus_responsible_users() | (waiting | move).invoice_user_id.filtered(
-            lambda u: u.active and not u.share)
-        text = self.env._("%(lock)s First invoice waiting: %(move)s. If it lasts, ask whoever has the journal open "
-                          "in Octopus to close it.", lock=self._octopus_lock_text(self.push_paused_until),
-                          move=move.display_name)
+            lambda u: u.active and not u.share
+        )
+        text = self.env._(
+            "%(lock)s First invoice waiting: %(move)s. If it lasts, ask whoever has the journal open "
+            "in Octopus to close it.",
+            lock=self._octopus_lock_text(self.push_paused_until),
+            move=move.display_name,
+        )
         summary = self.env._("Octopus journal open by another user")
         # sudo: the note and the activities are the addon's, made for whichever user's push met the lock
         dossier = self.sudo()
@@ -81,8 +98,8 @@ class OctopusDossier(models.Model):
         activity_type = self.env.ref(LOCK_ACTIVITY_XMLID)
         for user in users:
             dossier.activity_schedule(
-                activity_type_id=activity_type.id, summary=summary, note=Markup("<p>%s</p>") % text,
-                user_id=user.id)
+                activity_type_id=activity_type.id, summary=summary, note=Markup("<p>%s</p>") % text, user_id=user.id
+            )
         dossier.push_lock_notified = True
 
     def _octopus_lock_text(self, until):
@@ -90,7 +107,11 @@ class OctopusDossier(models.Model):
         return self.env._(
             "Octopus refuses bookings for %(company)s: a journal of dossier %(dossier)s is open by another user in "
             "Octopus. The invoices wait and are sent by themselves once it is closed (next try %(when)s); Retry "
-            "tries at once.", company=self.company_id.name, dossier=self.display_name, when=self._octopus_time(until))
+            "tries at once.",
+            company=self.company_id.name,
+            dossier=self.display_name,
+            when=self._octopus_time(until),
+        )
 
     def _octopus_time(self, value):
         """A date and time as the readers see it next to it in Odoo's lists (their language's date and
@@ -112,8 +133,9 @@ class OctopusDossier(models.Model):
 
     def _octopus_responsible_users(self):
         group = self.env.ref(MANAGER_GROUP)
-        return self.env["res.users"].search([("groups_id", "in", group.id), ("share", "=", False),
-                                             ("company_ids", "in", self.company_id.id)])
+        return self.env["res.users"].search(
+            [("groups_id", "in", group.id), ("share", "=", False), ("company_ids", "in", self.company_id.id)]
+        )
 
     def _octopus_wake(self):
         """A person asks to try now (Retry, Send now, or the cron run by hand): lift the pause, and the
@@ -134,8 +156,9 @@ class OctopusDossier(models.Model):
         if self.push_lock_notified:
             message = self.env._("Octopus accepts bookings again; the waiting invoices are being sent.")
             self.sudo().message_post(body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note")
-            self.sudo().activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(LOCK_ACTIVITY_XMLID)
-                                              ).action_feedback(feedback=message)
+            self.sudo().activity_ids.filtered(
+                lambda a: a.activity_type_id == self.env.ref(LOCK_ACTIVITY_XMLID)
+            ).action_feedback(feedback=message)
         # sudo: see _octopus_pause_push
         self.sudo().write({"push_paused_until": False, "push_pause_reason": False, "push_lock_notified": False})
         if self._octopus_waiting_due_now():
@@ -144,8 +167,16 @@ class OctopusDossier(models.Model):
     def _octopus_waiting_due_now(self):
         """The bookings of these dossiers waiting for a lock or a limit: due now (one write)."""
         # sudo: the outbox is the addon's
-        waiting = self.env["octopus.booking"].sudo().search([
-            ("company_id", "in", self.company_id.ids), ("waiting_reason", "in", ("lock", "limit")),
-            ("next_try", ">", fields.Datetime.now())])
+        waiting = (
+            self.env["octopus.booking"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", self.company_id.ids),
+                    ("waiting_reason", "in", ("lock", "limit")),
+                    ("next_try", ">", fields.Datetime.now()),
+                ]
+            )
+        )
         waiting.write({"next_try": fields.Datetime.now()})
         return waiting

@@ -10,8 +10,13 @@ _logger = logging.getLogger(__name__)
 CRON_XMLID = "account_octopus.ir_cron_octopus_first_sync"
 # Calls a first synchronisation makes in one dossier (a connect, the bookyears, the journals of at
 # most two open bookyears, the accounts and the VAT codes); all are counted per dossier and day.
-FIRST_SYNC_CALLS = {"POST /dossiers": 1, "GET /bookyears": 1, "GET /journals": 2,
-                    "GET /accounts": 1, "GET /vatcodes": 1}
+FIRST_SYNC_CALLS = {
+    "POST /dossiers": 1,
+    "GET /bookyears": 1,
+    "GET /journals": 2,
+    "GET /accounts": 1,
+    "GET /vatcodes": 1,
+}
 # Dossiers synchronised while a person waits after "Link companies", and per scheduled run: about
 # seven calls each, so a batch stays within a few seconds; the scheduled job does the rest.
 SYNC_BATCH = 5
@@ -29,13 +34,19 @@ class OctopusDossier(models.Model):
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
 
     first_sync_pending = fields.Boolean(
-        string="Waiting for its first synchronisation", readonly=True, copy=False,
-        help="Linked by 'Link companies'; the scheduled job synchronises it within Octopus' daily limits.")
+        string="Waiting for its first synchronisation",
+        readonly=True,
+        copy=False,
+        help="Linked by 'Link companies'; the scheduled job synchronises it within Octopus' daily limits.",
+    )
 
     def _link_message(self):
         self.ensure_one()
-        return self.env._("%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its "
-                          "bookyears.", company=self.company_id.name, dossier=self.display_name)
+        return self.env._(
+            "%(company)s is now linked to the Octopus dossier %(dossier)s. Next: synchronise its bookyears.",
+            company=self.company_id.name,
+            dossier=self.display_name,
+        )
 
     def _fits_today(self):
         """Whether today's daily limits of this dossier leave room for a whole synchronisation."""
@@ -94,17 +105,29 @@ class OctopusDossier(models.Model):
         lines = []
         if done:
             lines.append(self.env._("Synchronised: %(dossiers)s.", dossiers=", ".join(done.mapped("display_name"))))
-        lines += [self.env._("%(dossier)s: %(error)s", dossier=dossier.display_name, error=error)
-                  for dossier, error in failed.items()]
+        lines += [
+            self.env._("%(dossier)s: %(error)s", dossier=dossier.display_name, error=error)
+            for dossier, error in failed.items()
+        ]
         today = pending.filtered(lambda d: d._fits_today())
         if today:
-            lines.append(self.env._("%(count)s more follow in the background within minutes: %(dossiers)s.",
-                                    count=len(today), dossiers=", ".join(today.mapped("display_name"))))
+            lines.append(
+                self.env._(
+                    "%(count)s more follow in the background within minutes: %(dossiers)s.",
+                    count=len(today),
+                    dossiers=", ".join(today.mapped("display_name")),
+                )
+            )
         if pending - today:
-            lines.append(self.env._(
-                "%(count)s wait for tomorrow, because today's Octopus call limits of their dossiers are used; "
-                "they follow from %(when)s: %(dossiers)s.", count=len(pending - today),
-                when=format_datetime(self.env, at), dossiers=", ".join((pending - today).mapped("display_name"))))
+            lines.append(
+                self.env._(
+                    "%(count)s wait for tomorrow, because today's Octopus call limits of their dossiers are used; "
+                    "they follow from %(when)s: %(dossiers)s.",
+                    count=len(pending - today),
+                    when=format_datetime(self.env, at),
+                    dossiers=", ".join((pending - today).mapped("display_name")),
+                )
+            )
         return lines
 
     @api.model

@@ -2,8 +2,7 @@ from odoo import api, fields, models
 
 from .octopus_bookyear import write_changed
 
-JOURNAL_TYPES = [("A", "Purchase"), ("V", "Sale"), ("F", "Financial"),
-                 ("D", "Miscellaneous"), ("L", "Delivery notes")]
+JOURNAL_TYPES = [("A", "Purchase"), ("V", "Sale"), ("F", "Financial"), ("D", "Miscellaneous"), ("L", "Delivery notes")]
 
 
 class OctopusJournal(models.Model):
@@ -14,15 +13,15 @@ class OctopusJournal(models.Model):
     _order = "key"
     _rec_names_search = ["key", "name"]
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
-                                 readonly=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     key = fields.Char(required=True, readonly=True)
     name = fields.Char(readonly=True)
     journal_type = fields.Selection(JOURNAL_TYPES, required=True, readonly=True)
     currency_code = fields.Char(readonly=True)
     insertion_type = fields.Integer(
-        readonly=True, help="Sale journals only: 1 bookings, 2-3 invoices, 4-5 delivery notes (ref §4.2).")
+        readonly=True, help="Sale journals only: 1 bookings, 2-3 invoices, 4-5 delivery notes (ref §4.2)."
+    )
     year_ids = fields.One2many("octopus.journal.year", "journal_id", readonly=True)
 
     _sql_constraints = [
@@ -51,9 +50,12 @@ class OctopusJournal(models.Model):
             key = data.get("journalKey") or ""
             if key[:1] not in types:
                 continue  # an unknown journal type cannot be mapped to anything in Odoo
-            vals = {"name": data.get("name") or key, "journal_type": key[0],
-                    "currency_code": data.get("currencyCode") or False,
-                    "insertion_type": data.get("insertionType") or 0}
+            vals = {
+                "name": data.get("name") or key,
+                "journal_type": key[0],
+                "currency_code": data.get("currencyCode") or False,
+                "insertion_type": data.get("insertionType") or 0,
+            }
             journal = existing.get(key)
             if journal:
                 write_changed(journal, vals)
@@ -68,18 +70,33 @@ class OctopusJournal(models.Model):
         self.ensure_one()
         year = self._year_for(period.bookyear_id)
         if not year:
-            return [self.env._(
-                "Octopus journal %(journal)s is not known in bookyear %(year)s: synchronise the bookyears, then press "
-                "Retry.", journal=self.key, year=period.bookyear_id.name)]
+            return [
+                self.env._(
+                    "Octopus journal %(journal)s is not known in bookyear %(year)s: synchronise the bookyears, then "
+                    "press Retry.",
+                    journal=self.key,
+                    year=period.bookyear_id.name,
+                )
+            ]
         if not closed:
             return []
         if year.closed:
-            return [self.env._(
-                "Octopus journal %(journal)s is closed in bookyear %(year)s: ask the accountant to reopen it, then "
-                "press Retry.", journal=self.key, year=period.bookyear_id.name)]
+            return [
+                self.env._(
+                    "Octopus journal %(journal)s is closed in bookyear %(year)s: ask the accountant to reopen it, then "
+                    "press Retry.",
+                    journal=self.key,
+                    year=period.bookyear_id.name,
+                )
+            ]
         limit = max(year.closed_period, year.protected_period)
         if limit and period.number <= limit:
-            return [self.env._(
-                "Period %(period)s is closed or protected in Octopus journal %(journal)s: ask the accountant to "
-                "reopen it, or change the invoice date; then press Retry.", period=period.number, journal=self.key)]
+            return [
+                self.env._(
+                    "Period %(period)s is closed or protected in Octopus journal %(journal)s: ask the accountant to "
+                    "reopen it, or change the invoice date; then press Retry.",
+                    period=period.number,
+                    journal=self.key,
+                )
+            ]
         return []

@@ -28,8 +28,9 @@ class OctopusJournalYear(models.Model):
     closed = fields.Boolean(readonly=True)
     closed_period = fields.Integer(readonly=True, help="Periods up to this number are closed.")
     protected_period = fields.Integer(readonly=True, help="Periods up to this number are protected.")
-    mapped_journal_ids = fields.Many2many("account.journal", compute="_compute_mapped_journal_ids",
-                                          string="Odoo journals")
+    mapped_journal_ids = fields.Many2many(
+        "account.journal", compute="_compute_mapped_journal_ids", string="Odoo journals"
+    )
 
     _sql_constraints = [
         ("unique_year", "unique(journal_id, bookyear_id)", "One row per journal and bookyear."),
@@ -47,10 +48,12 @@ class OctopusJournalYear(models.Model):
     @api.model
     def _sync_year(self, journal, bookyear, data):
         """Store one JournalServiceData of `bookyear`; returns the row."""
-        vals = {"last_document_nr": data.get("lastBookedDocumentNr") or 0,
-                "closed": bool(data.get("closed")),
-                "closed_period": data.get("closedPeriod") or 0,
-                "protected_period": data.get("protectedPeriod") or 0}
+        vals = {
+            "last_document_nr": data.get("lastBookedDocumentNr") or 0,
+            "closed": bool(data.get("closed")),
+            "closed_period": data.get("closedPeriod") or 0,
+            "protected_period": data.get("protectedPeriod") or 0,
+        }
         year = journal._year_for(bookyear)
         if year:
             write_changed(year, vals)
@@ -63,8 +66,11 @@ class OctopusJournalYear(models.Model):
         """Last number + 1, counted at once so a parallel push of the same journal takes the next."""
         self.ensure_one()
         self.flush_recordset(["last_document_nr"])
-        self.env.cr.execute("UPDATE octopus_journal_year SET last_document_nr = last_document_nr + 1 "
-                            "WHERE id = %s RETURNING last_document_nr", [self.id])
+        self.env.cr.execute(
+            "UPDATE octopus_journal_year SET last_document_nr = last_document_nr + 1 "
+            "WHERE id = %s RETURNING last_document_nr",
+            [self.id],
+        )
         nr = self.env.cr.fetchone()[0]
         self.invalidate_recordset(["last_document_nr"])
         return nr

@@ -14,9 +14,16 @@ class OctopusPushAttempt(models.Model):
     move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Partner")
-    document = fields.Selection([("invoice", "Invoice booking"), ("payment", "Payment booking"),
-                                 ("balancing", "Payment balanced with the invoice")],
-                                default="invoice", required=True, readonly=True)
+    document = fields.Selection(
+        [
+            ("invoice", "Invoice booking"),
+            ("payment", "Payment booking"),
+            ("balancing", "Payment balanced with the invoice"),
+        ],
+        default="invoice",
+        required=True,
+        readonly=True,
+    )
     trigger = fields.Selection([("cron", "Scheduled"), ("manual", "Send now")], required=True, readonly=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     request_summary = fields.Char(readonly=True)
@@ -24,7 +31,16 @@ class OctopusPushAttempt(models.Model):
     http_status = fields.Integer(string="HTTP status", readonly=True, aggregator=None)
     error_code = fields.Integer(string="Octopus error code", readonly=True, aggregator=None)
     message = fields.Text(readonly=True)
-    outcome = fields.Selection([("sent", "Sent"), ("adopted", "Found in Octopus"), ("waiting", "Waiting"),
-                                ("uncertain", "Uncertain"), ("failed", "Failed"), ("retry", "Will retry")],
-                               required=True, readonly=True)
+    outcome = fields.Selection(
+        [
+            ("sent", "Sent"),
+            ("adopted", "Found in Octopus"),
+            ("waiting", "Waiting"),
+            ("uncertain", "Uncertain"),
+            ("failed", "Failed"),
+            ("retry", "Will retry"),
+        ],
+        required=True,
+        readonly=True,
+    )
     booking_state = fields.Selection(related="booking_id.state", string="Octopus state now")

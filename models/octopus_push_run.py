@@ -1,8 +1,10 @@
 """Plain helpers of one push run (not models): the Octopus clients shared by a run, the attempt being
 logged, the outcome of one step, the time budget of a run, and the exceptions of the push."""
+
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from psycopg2 import errors as pg_errors
 
@@ -97,8 +99,7 @@ class PushSession:
         """DossierApi of `dossier`; `reserve` may spend the calls kept back for read-back checks."""
         key = (dossier.id, reserve)
         if key not in self._apis:
-            self._apis[key] = dossier._get_api(use_reserve=reserve, timeout=HTTP_TIMEOUT,
-                                               max_retries=READ_TRIES - 1)
+            self._apis[key] = dossier._get_api(use_reserve=reserve, timeout=HTTP_TIMEOUT, max_retries=READ_TRIES - 1)
         return self._apis[key]
 
     def close(self):
@@ -127,17 +128,23 @@ class Attempt:
 
     def save(self, booking, outcome, message):
         # sudo: the attempt log is written by the addon for any user who pushes; users only read it
-        return booking.env["octopus.push.attempt"].sudo().create({
-            "booking_id": booking.id,
-            "move_id": booking.move_id.id,
-            "document": booking.kind,
-            "trigger": self.trigger,
-            "request_summary": "; ".join(self.requests)[:1000] or False,
-            "http_status": self.http_status,
-            "error_code": self.error_code,
-            "message": message,
-            "outcome": outcome,
-        })
+        return (
+            booking.env["octopus.push.attempt"]
+            .sudo()
+            .create(
+                {
+                    "booking_id": booking.id,
+                    "move_id": booking.move_id.id,
+                    "document": booking.kind,
+                    "trigger": self.trigger,
+                    "request_summary": "; ".join(self.requests)[:1000] or False,
+                    "http_status": self.http_status,
+                    "error_code": self.error_code,
+                    "message": message,
+                    "outcome": outcome,
+                }
+            )
+        )
 
 
 def effective_limits():

@@ -31,8 +31,9 @@ class OctopusRelation(models.Model):
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     relation_key = fields.Integer(string="Octopus relation id", required=True, readonly=True)
     name = fields.Char(readonly=True)
-    vat_key = fields.Char(string="VAT number", index=True, readonly=True,
-                          help="Normalised (country code and digits) for matching.")
+    vat_key = fields.Char(
+        string="VAT number", index=True, readonly=True, help="Normalised (country code and digits) for matching."
+    )
 
     @api.model
     def _sync_relations(self, dossier, relations, deleted=(), full=False):
@@ -53,8 +54,12 @@ class OctopusRelation(models.Model):
         key = ((relation.get("relationIdentificationServiceData") or {}).get("relationKey") or {}).get("id")
         if not key:
             return None
-        return {"dossier_id": dossier.id, "relation_key": key, "name": relation.get("name"),
-                "vat_key": normalize_vat(relation.get("vatNr"), "BE") or False}
+        return {
+            "dossier_id": dossier.id,
+            "relation_key": key,
+            "name": relation.get("name"),
+            "vat_key": normalize_vat(relation.get("vatNr"), "BE") or False,
+        }
 
     @api.model
     def _octopus_lookup(self, dossier, dossier_api, vat_key):

@@ -8,8 +8,14 @@ from ..octopus.booking import build_relation
 from ..octopus.vat import normalize_vat, same_vat, to_octopus_format
 
 # Octopus vatType (ref §4.5): VAT-liable in Belgium / in the EU / outside; private person idem; not liable.
-VAT_TYPES = {("vat", "BE"): 1, ("vat", "EU"): 4, ("vat", "world"): 6,
-             ("private", "BE"): 7, ("private", "EU"): 8, ("private", "world"): 9}
+VAT_TYPES = {
+    ("vat", "BE"): 1,
+    ("vat", "EU"): 4,
+    ("vat", "world"): 6,
+    ("private", "BE"): 7,
+    ("private", "EU"): 8,
+    ("private", "world"): 9,
+}
 NOT_VAT_LIABLE = 10
 
 _logger = logging.getLogger(__name__)
@@ -41,7 +47,8 @@ class OctopusRelationLink(models.Model):
 
         Known link: no call, unless the role is new or the partner changed since (one PUT merge).
         Otherwise: look the VAT up in the dossier's copy of its relations (octopus.relation; a search in
-        Octopus when that copy cannot be refreshed), take the first match, merge Odoo's name, address, e-mail and VAT into it;
+        Octopus when that copy cannot be refreshed), take the first match, merge Odoo's name, address,
+        e-mail and VAT into it;
         none found (or no VAT): PUT with the partner's id as externalRelationId, which Octopus
         creates, or merges into the relation that already carries that id.
         """
@@ -65,8 +72,11 @@ class OctopusRelationLink(models.Model):
                 if dossier.relations_read_at:
                     self.env["octopus.relation"].sudo()._octopus_add(dossier, created)
             else:  # merged: a relation with our external id already existed
-                found = [r for r in dossier_api.find_relations(external_id=partner.id)
-                         if r["relationIdentificationServiceData"].get("externalRelationId") == partner.id]
+                found = [
+                    r
+                    for r in dossier_api.find_relations(external_id=partner.id)
+                    if r["relationIdentificationServiceData"].get("externalRelationId") == partner.id
+                ]
                 key = found[0]["relationIdentificationServiceData"]["relationKey"]["id"]
         try:
             with self.env.cr.savepoint():
@@ -106,6 +116,13 @@ class OctopusRelationLink(models.Model):
         else:
             vat_type = NOT_VAT_LIABLE if partner.is_company else VAT_TYPES[("private", area)]
         street = " ".join(filter(None, [partner.street, partner.street2]))
-        return {"name": partner.name, "street": street, "zip": partner.zip, "city": partner.city,
-                "country": country, "email": partner.email, "vat": to_octopus_format(vat_key) if vat_key else "",
-                "vat_type": vat_type}
+        return {
+            "name": partner.name,
+            "street": street,
+            "zip": partner.zip,
+            "city": partner.city,
+            "country": country,
+            "email": partner.email,
+            "vat": to_octopus_format(vat_key) if vat_key else "",
+            "vat_type": vat_type,
+        }

@@ -12,13 +12,13 @@ class OctopusVatCode(models.Model):
     _order = "code"
     _rec_names_search = ["code", "name"]
 
-    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True,
-                                 readonly=True)
+    dossier_id = fields.Many2one("octopus.dossier", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="dossier_id.company_id", store=True, index=True)
     code = fields.Char(required=True, readonly=True)
     name = fields.Char(readonly=True)
-    vat_type = fields.Selection([("1", "Purchase"), ("2", "Sale"), ("3", "Purchase credit note"),
-                                 ("4", "Sale credit note")], readonly=True)
+    vat_type = fields.Selection(
+        [("1", "Purchase"), ("2", "Sale"), ("3", "Purchase credit note"), ("4", "Sale credit note")], readonly=True
+    )
     percentage = fields.Float(readonly=True)
 
     _sql_constraints = [
@@ -39,9 +39,11 @@ class OctopusVatCode(models.Model):
             code = str(data["code"])
             seen.add(code)
             vat_type = str(data.get("type") or "")
-            vals = {"name": octopus_text(data.get("description"), self.env.lang),
-                    "vat_type": vat_type if vat_type in types else False,
-                    "percentage": float(data.get("basePercentage") or 0.0)}
+            vals = {
+                "name": octopus_text(data.get("description"), self.env.lang),
+                "vat_type": vat_type if vat_type in types else False,
+                "percentage": float(data.get("basePercentage") or 0.0),
+            }
             record = existing.get(code)
             if record:
                 write_changed(record, vals)

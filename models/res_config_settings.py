@@ -7,9 +7,11 @@ class ResConfigSettings(models.TransientModel):
     octopus_dossier_id = fields.Many2one(related="company_id.octopus_dossier_id")
     octopus_check_at_post = fields.Boolean(related="company_id.octopus_check_at_post", readonly=False)
     octopus_register_payments = fields.Boolean(related="company_id.octopus_register_payments", readonly=False)
-    octopus_payment_register_journal_id = fields.Many2one(related="company_id.octopus_payment_register_journal_id",
-                                                          readonly=False, domain="[('type', 'in', ('bank', 'cash')), "
-                                                                                 "('company_id', '=', company_id)]")
+    octopus_payment_register_journal_id = fields.Many2one(
+        related="company_id.octopus_payment_register_journal_id",
+        readonly=False,
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
+    )
 
     def action_octopus_link_dossier(self):
         return self.company_id.action_octopus_link_dossier()

@@ -21,6 +21,11 @@ class ResPartner(models.Model):
             return [self.env._("The move has no partner: Octopus books every invoice on a customer or supplier.")]
         self.ensure_one()
         if self.vat and not self._octopus_vat_key(self.vat, self.country_id, self.is_company):
-            return [self.env._("The VAT number %(vat)s of %(partner)s is not valid: correct it on the partner.",
-                               vat=self.vat, partner=self.display_name)]
+            return [
+                self.env._(
+                    "The VAT number %(vat)s of %(partner)s is not valid: correct it on the partner.",
+                    vat=self.vat,
+                    partner=self.display_name,
+                )
+            ]
         return []

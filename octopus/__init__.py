@@ -1,4 +1,5 @@
 """Octopus REST API client, typed errors, daily limits and VAT helpers (no Odoo import)."""
+
 from . import errors, limits, vat
 from .client import OctopusClient
 from .dossier import DossierApi

@@ -4,6 +4,7 @@ The ORM side gathers an invoice into `BookingInput`; this module turns it into t
 ref §4.6 / §4.7 / §4.5. Amounts travel in integer cents so that what Octopus receives adds up
 exactly: every line's base and VAT are Odoo's own amounts, and Σ(base + VAT) equals the total.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,8 +36,12 @@ class BookingLine:
     label: str = ""
 
     def as_json(self) -> dict:
-        line = {"accountKey": self.account, "vatCodeKey": self.vat_code,
-                "baseAmount": to_amount(self.base_cents), "vatAmount": to_amount(self.vat_cents)}
+        line = {
+            "accountKey": self.account,
+            "vatCodeKey": self.vat_code,
+            "baseAmount": to_amount(self.base_cents),
+            "vatAmount": to_amount(self.vat_cents),
+        }
         if self.label:
             line["comment"] = self.label
         return line
@@ -97,13 +102,14 @@ def _spread(amount: int, weights: list[int]) -> list[int]:
     missing = amount - sum(shares)
     step = 1 if missing > 0 else -1
     order = sorted(range(len(weights)), key=lambda i: abs(exact[i] - shares[i]), reverse=True)
-    for index in order[:abs(missing)]:
+    for index in order[: abs(missing)]:
         shares[index] += step
     return shares
 
 
-def group_lines(lines: tuple[BaseLine, ...] | list[BaseLine], vat_cents: dict[str, int],
-                total_cents: int) -> list[BookingLine]:
+def group_lines(
+    lines: tuple[BaseLine, ...] | list[BaseLine], vat_cents: dict[str, int], total_cents: int
+) -> list[BookingLine]:
     """Lines per (account, VAT code) carrying Odoo's exact base and VAT amounts.
 
     Bases are summed per group. Each VAT code's amount is spread over its groups in proportion
@@ -121,15 +127,14 @@ def group_lines(lines: tuple[BaseLine, ...] | list[BaseLine], vat_cents: dict[st
     vat_by_key = dict.fromkeys(keys, 0)
     for code, amount in vat_cents.items():
         code_keys = [key for key in keys if key[1] == code]
-        for key, share in zip(code_keys, _spread(amount, [groups[key][0] for key in code_keys])):
+        for key, share in zip(code_keys, _spread(amount, [groups[key][0] for key in code_keys]), strict=True):
             vat_by_key[key] = share
     result = [BookingLine(key[0], key[1], groups[key][0], vat_by_key[key], groups[key][1]) for key in keys]
     residue = total_cents - sum(line.base_cents + line.vat_cents for line in result)
     if residue and result:
         index = max(range(len(result)), key=lambda i: abs(result[i].base_cents))
         line = result[index]
-        result[index] = BookingLine(line.account, line.vat_code, line.base_cents + residue,
-                                    line.vat_cents, line.label)
+        result[index] = BookingLine(line.account, line.vat_code, line.base_cents + residue, line.vat_cents, line.label)
     return result
 
 
@@ -192,9 +197,19 @@ def build_buysell_booking(data: BookingInput) -> dict:
     }
 
 
-def build_payment_booking(*, bookyear_id: int, period: int, journal_key: str, document_nr: int,
-                          document_date: date | str, relation_id: int, total_cents: int,
-                          customer: bool, refund: bool, reference: str) -> dict:
+def build_payment_booking(
+    *,
+    bookyear_id: int,
+    period: int,
+    journal_key: str,
+    document_nr: int,
+    document_date: date | str,
+    relation_id: int,
+    total_cents: int,
+    customer: bool,
+    refund: bool,
+    reference: str,
+) -> dict:
     """FinancialDiversBookingServiceData (ref §4.7) settling one invoice for its full amount.
 
     One counterpart line: type C (client) or S (supplier). Money coming in is positive, money
@@ -209,17 +224,25 @@ def build_payment_booking(*, bookyear_id: int, period: int, journal_key: str, do
         "bookyearPeriodeNr": period,
         "documentDate": _iso(document_date),
         "exchangeRate": 1.0,
-        "bookingLines": [{
-            "type": "C" if customer else "S",
-            "relationId": relation_id,
-            "amount": to_amount(total_cents if incoming else -total_cents),
-            "reference": reference,
-        }],
+        "bookingLines": [
+            {
+                "type": "C" if customer else "S",
+                "relationId": relation_id,
+                "amount": to_amount(total_cents if incoming else -total_cents),
+                "reference": reference,
+            }
+        ],
     }
 
 
-def build_relation(partner: dict, *, relation_id: int | None = None, external_id: int | None = None,
-                   client: bool = False, supplier: bool = False) -> dict:
+def build_relation(
+    partner: dict,
+    *,
+    relation_id: int | None = None,
+    external_id: int | None = None,
+    client: bool = False,
+    supplier: bool = False,
+) -> dict:
     """RelationServiceData (ref §4.5) for PUT /relations.
 
     `partner` holds name, street, zip, city, country (ISO code), email, vat (Octopus format),
@@ -232,8 +255,16 @@ def build_relation(partner: dict, *, relation_id: int | None = None, external_id
     if external_id:
         ident["externalRelationId"] = external_id
     relation = {"currencyCode": "EUR", "relationIdentificationServiceData": ident}
-    names = {"name": "name", "streetAndNr": "street", "postalCode": "zip", "city": "city",
-             "country": "country", "email": "email", "vatNr": "vat", "vatType": "vat_type"}
+    names = {
+        "name": "name",
+        "streetAndNr": "street",
+        "postalCode": "zip",
+        "city": "city",
+        "country": "country",
+        "email": "email",
+        "vatNr": "vat",
+        "vatType": "vat_type",
+    }
     for octopus_name, key in names.items():
         if partner.get(key):
             relation[octopus_name] = partner[key]
@@ -247,8 +278,12 @@ def build_relation(partner: dict, *, relation_id: int | None = None, external_id
 def balancing_key(bookyear_id: int, journal_key: str, document_nr: int, line_nr: int = -1) -> dict:
     """BalancingKeyServiceData (ref §4.10): line -1 names a buy/sell document as a whole, n the
     n-th line of a financial booking."""
-    return {"bookyearKey": {"id": bookyear_id}, "journalKey": journal_key,
-            "documentSequenceNr": document_nr, "lineSequenceNr": line_nr}
+    return {
+        "bookyearKey": {"id": bookyear_id},
+        "journalKey": journal_key,
+        "documentSequenceNr": document_nr,
+        "lineSequenceNr": line_nr,
+    }
 
 
 def display_number(bookyear: str, journal_key: str, document_nr: int) -> str:
@@ -260,8 +295,9 @@ def same_amount(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(float(a) - float(b)) < AMOUNT_TOLERANCE
 
 
-def find_own_booking(bookings: list[dict], *, reference: str, amount: float,
-                     document_nr: int | None = None) -> dict | None:
+def find_own_booking(
+    bookings: list[dict], *, reference: str, amount: float, document_nr: int | None = None
+) -> dict | None:
     """The booking among `bookings` (as Octopus returns them) that is the one we sent.
 
     Ours carries our reference (the Odoo number) and our amount; with `document_nr` it must also
@@ -275,8 +311,9 @@ def find_own_booking(bookings: list[dict], *, reference: str, amount: float,
     return None
 
 
-def find_own_payment(bookings: list[dict], *, reference: str, amount: float,
-                     document_nr: int | None = None) -> dict | None:
+def find_own_payment(
+    bookings: list[dict], *, reference: str, amount: float, document_nr: int | None = None
+) -> dict | None:
     """Like `find_own_booking` for a payment: its line carries the invoice's Octopus number."""
     for booking in bookings:
         if document_nr is not None and booking.get("documentSequenceNr") != document_nr:
@@ -292,8 +329,15 @@ def fingerprint(booking: dict) -> dict:
     total, base, VAT (cents), relation key, document date and the lines (account, VAT code, base,
     VAT), sorted. Two fingerprints are equal when Octopus holds what Odoo sent (issue 14)."""
     relation = (booking.get("relationIdentificationServiceData") or {}).get("relationKey") or {}
-    lines = sorted([str(line.get("accountKey")), str(line.get("vatCodeKey")), to_cents(line.get("baseAmount") or 0.0),
-                    to_cents(line.get("vatAmount") or 0.0)] for line in booking.get("bookingLines") or [])
+    lines = sorted(
+        [
+            str(line.get("accountKey")),
+            str(line.get("vatCodeKey")),
+            to_cents(line.get("baseAmount") or 0.0),
+            to_cents(line.get("vatAmount") or 0.0),
+        ]
+        for line in booking.get("bookingLines") or []
+    )
     return {
         "total": to_cents(booking.get("amount") or 0.0),
         "base": sum(line[2] for line in lines),

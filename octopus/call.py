@@ -1,4 +1,5 @@
 """One logical Octopus request, and the timestamp format of the `.../modified` reads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

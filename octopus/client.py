@@ -4,6 +4,7 @@ One `requests.Session` per client, so calls reuse the connection. Every request 
 `OctopusClient._send`, which calls `call_guard` first (each retry is a real, counted call) and maps
 transport failures to `TransientError` / `OutcomeUnknown`.
 """
+
 from __future__ import annotations
 
 import logging

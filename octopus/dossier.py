@@ -1,4 +1,5 @@
 """Octopus calls inside one dossier (paths under /dossiers/{dossierId}, ref §4)."""
+
 from __future__ import annotations
 
 import base64
@@ -6,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .call import Context, Call, format_timestamp
+from .call import Call, Context, format_timestamp
 from .vat import to_octopus_format
 
 if TYPE_CHECKING:
@@ -82,8 +83,9 @@ class DossierApi:
     def modified_relations(self, since: datetime) -> tuple[list[dict], list[dict]]:
         """(modified, deleted) relations since `since` (UTC); ([], []) when none (404). 48 calls a day."""
         params = {"modifiedTimeStamp": format_timestamp(since)}
-        return self._modified_and_deleted("GET /relations/modified", "/relations/modified", params,
-                                          "modified", "deleted")
+        return self._modified_and_deleted(
+            "GET /relations/modified", "/relations/modified", params, "modified", "deleted"
+        )
 
     def put_relation(self, relation: dict) -> dict | None:
         """Create or merge a relation: the stored relation when created (201), None when merged (204)."""
@@ -108,16 +110,12 @@ class DossierApi:
         call = self._call("GET /buysellbookings", "GET", "/buysellbookings", "read", params=params)
         return self.client._dossier_call(call)
 
-    def modified_buysell_bookings(
-        self, bookyear_id: int, journal_key: str | None, since: datetime
-    ) -> list[dict]:
+    def modified_buysell_bookings(self, bookyear_id: int, journal_key: str | None, since: datetime) -> list[dict]:
         """Bookings changed since `since` (UTC); bookyear -1 and journal None mean all."""
         params = _modified_params(bookyear_id, journal_key, since)
         return self._list("GET /buysellbookings/modified", "/buysellbookings/modified", **params)
 
-    def modified_financial_bookings(
-        self, bookyear_id: int, journal_key: str | None, since: datetime
-    ) -> list[dict]:
+    def modified_financial_bookings(self, bookyear_id: int, journal_key: str | None, since: datetime) -> list[dict]:
         """Financial/miscellaneous bookings changed since `since` (UTC)."""
         params = _modified_params(bookyear_id, journal_key, since)
         path = "/financialdiversbookings/modified"
@@ -133,8 +131,13 @@ class DossierApi:
         params: dict[str, Any] = {"journalTypeId": journal_type, "modifiedTimeStamp": format_timestamp(since)}
         if until is not None:
             params["modifiedTimeStampTo"] = format_timestamp(until)
-        return self._modified_and_deleted("GET /bookings/modified", f"/bookyears/{bookyear_id}/bookings/modified",
-                                          params, "modifiedBookings", "deletedBookings")
+        return self._modified_and_deleted(
+            "GET /bookings/modified",
+            f"/bookyears/{bookyear_id}/bookings/modified",
+            params,
+            "modifiedBookings",
+            "deletedBookings",
+        )
 
     def add_booking_attachment(
         self, bookyear_id: int, journal_key: str, document_nr: int, file_name: str, data_bytes: bytes
@@ -177,8 +180,9 @@ class DossierApi:
         """(modifiedBalancings, deletedBalancings) since `since` (UTC); ([], []) when none (404).
         48 calls a day."""
         params = {"modifiedTimeStamp": format_timestamp(since)}
-        return self._modified_and_deleted("GET /balancings/modified", "/balancings/modified", params,
-                                          "modifiedBalancings", "deletedBalancings")
+        return self._modified_and_deleted(
+            "GET /balancings/modified", "/balancings/modified", params, "modifiedBalancings", "deletedBalancings"
+        )
 
     def _insert_booking(self, operation: str, path: str, booking: dict, body: dict) -> None:
         call = self._call(operation, "POST", path, "write", body=body)

@@ -4,6 +4,7 @@ Callers branch on the class (and `error_code`), never on message text. Octopus e
 (`ErrorResult`) may carry any subset of errorCode / errorMessage / technicalInfo (ref §6), so every
 field is optional here.
 """
+
 from __future__ import annotations
 
 import re
@@ -115,8 +116,9 @@ class InvalidElements(BookingRefused):
 
     def _text(self) -> str:
         detail = (self.technical_info or "").strip()
-        return ("Octopus could not read the data sent: a field has a value of the wrong type or "
-                "format" + (f" ({detail})" if detail else ""))
+        return "Octopus could not read the data sent: a field has a value of the wrong type or format" + (
+            f" ({detail})" if detail else ""
+        )
 
 
 class JournalUnavailable(OctopusError):
@@ -196,9 +198,7 @@ def _error_class(status: int, code: int | None, technical_info: str, context: Co
     if context == "connect" and status in (403, 404):
         return DossierAccessError
     if status == 403 and context == "write":
-        return {JOURNAL_LOCKED_CODE: JournalLocked, JOURNAL_CLOSED_CODE: JournalClosed}.get(
-            code, JournalUnavailable
-        )
+        return {JOURNAL_LOCKED_CODE: JournalLocked, JOURNAL_CLOSED_CODE: JournalClosed}.get(code, JournalUnavailable)
     if status == 404:
         return NotFound
     if code in BOOKING_ERRORS:

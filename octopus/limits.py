@@ -2,6 +2,7 @@
 
 The keys are the `operation` names the client passes to `call_guard`; None means unlimited.
 """
+
 from __future__ import annotations
 
 DAILY_LIMITS: dict[str, int | None] = {

@@ -3,6 +3,7 @@
 The client only needs get/set/delete; the Odoo side plugs in a database-backed store so that all
 workers share one user token and one token per dossier (each connect costs from a 150/day budget).
 """
+
 from __future__ import annotations
 
 import threading

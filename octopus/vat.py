@@ -6,6 +6,7 @@ as "NL1633.92.705 B01" (ref §4.5, §5.3, recorded relation lists), and its `vat
 that stored text, so a search must send it. For other countries no stored value was recorded;
 they are sent compact ("DE129273398"), the way the one recorded German-style value reads.
 """
+
 from __future__ import annotations
 
 from stdnum import be, nl

@@ -2,6 +2,7 @@
 
 Pure standard library; imports neither Odoo nor the client in ../octopus (it plays the other
 side of the wire)."""
+
 from .loader import DEFAULT_SEED
 from .server import SandboxServer
 from .state import SandboxState

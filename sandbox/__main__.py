@@ -1,4 +1,5 @@
 """`python3 -m sandbox --port 8099 --seed sandbox/seed/demo.json`: serve until killed."""
+
 import argparse
 import threading
 

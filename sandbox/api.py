@@ -1,5 +1,6 @@
 """The Octopus routes under /octopus-rest-api/v1 (ref §2-§4): parameters, tokens, daily quota,
 then the rules in bookings.py / relations.py."""
+
 import datetime
 import json
 import re
@@ -28,6 +29,7 @@ class Request:
 @dataclass
 class Call:
     """One request on its way through a route handler."""
+
     state: object
     request: Request
     params: dict
@@ -76,21 +78,22 @@ def _int(value):
 
 # -- handlers -------------------------------------------------------------------------------
 
+
 def authenticate(call):
     body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("user"), str) \
-            or not isinstance(body.get("password"), str):
+    if not isinstance(body, dict) or not isinstance(body.get("user"), str) or not isinstance(body.get("password"), str):
         raise bad_params()
-    token = call.state.authenticate(body["user"], body["password"],
-                                    call.request.headers.get("softwareHouseUuid"),
-                                    call.request.client_ip)
+    token = call.state.authenticate(
+        body["user"], body["password"], call.request.headers.get("softwareHouseUuid"), call.request.client_ip
+    )
     return Reply(200, {"token": token})
 
 
 def list_dossiers(call):
     dossiers = call.state.dossiers
-    return Reply(200, [dict(dossiers[i].info, dossierKey={"id": i})
-                       for i in sorted(call.user.dossier_ids) if i in dossiers])
+    return Reply(
+        200, [dict(dossiers[i].info, dossierKey={"id": i}) for i in sorted(call.user.dossier_ids) if i in dossiers]
+    )
 
 
 def connect_dossier(call):
@@ -102,9 +105,17 @@ def connect_dossier(call):
 
 
 def list_bookyears(call):
-    years = [{"bookyearDescription": b.description, "bookyearKey": {"id": b.id}, "closed": b.closed,
-              "endDate": b.end, "periods": b.periods, "startDate": b.start}
-             for b in call.dossier.bookyears.values()]
+    years = [
+        {
+            "bookyearDescription": b.description,
+            "bookyearKey": {"id": b.id},
+            "closed": b.closed,
+            "endDate": b.end,
+            "periods": b.periods,
+            "startDate": b.start,
+        }
+        for b in call.dossier.bookyears.values()
+    ]
     if not years:
         raise not_found(-8, "No Bookyears found")
     return Reply(200, years)
@@ -116,10 +127,16 @@ def list_journals(call):
         raise not_found(-36, "No Journals found")
     journals = []
     for j in bookyear.journals.values():
-        item = {"bookyearKey": {"id": bookyear.id}, "closed": j.closed or bookyear.closed,
-                "closedPeriod": j.closed_period, "insertionType": j.insertion_type,
-                "journalKey": j.key, "lastBookedDocumentNr": j.last_nr, "name": j.name,
-                "protectedPeriod": j.protected_period}
+        item = {
+            "bookyearKey": {"id": bookyear.id},
+            "closed": j.closed or bookyear.closed,
+            "closedPeriod": j.closed_period,
+            "insertionType": j.insertion_type,
+            "journalKey": j.key,
+            "lastBookedDocumentNr": j.last_nr,
+            "name": j.name,
+            "protectedPeriod": j.protected_period,
+        }
         if j.currency_code:
             item["currencyCode"] = j.currency_code
         journals.append(item)
@@ -130,8 +147,13 @@ def list_accounts(call):
     bookyear_id = call.query_int("bookyearId")
     if bookyear_id not in call.dossier.bookyears or not call.dossier.accounts:
         raise not_found(-44, "No accounts found")
-    return Reply(200, [dict(a, accountKey={"bookyearKey": {"id": bookyear_id}, "id": nr})
-                       for nr, a in sorted(call.dossier.accounts.items())])
+    return Reply(
+        200,
+        [
+            dict(a, accountKey={"bookyearKey": {"id": bookyear_id}, "id": nr})
+            for nr, a in sorted(call.dossier.accounts.items())
+        ],
+    )
 
 
 def list_vatcodes(call):
@@ -171,8 +193,11 @@ def relations_operation(query):
 
 def put_relation(call):
     data = call.json()
-    if not isinstance(data, dict) or not data.get("currencyCode") \
-            or not isinstance(data.get("relationIdentificationServiceData"), dict):
+    if (
+        not isinstance(data, dict)
+        or not data.get("currencyCode")
+        or not isinstance(data.get("relationIdentificationServiceData"), dict)
+    ):
         raise bad_params()
     schema.check(call.state.strict, schema.RELATION, data)
     created = relations.upsert(call.dossier, data, call.state.now())
@@ -182,9 +207,9 @@ def put_relation(call):
 def insert_booking(kind):
     def handler(call):
         state = call.state
-        booking = bookings.insert(kind, call.dossier, call.json(), state.now(), state.lock_error_code,
-                                  state.strict)
+        booking = bookings.insert(kind, call.dossier, call.json(), state.now(), state.lock_error_code, state.strict)
         return Reply(201, booking.data if state.created_body else None)
+
     return handler
 
 
@@ -193,9 +218,11 @@ def get_booking(kind):
         journal_key = call.request.query.get("journalKey")
         if not journal_key:
             raise bad_params()
-        booking = bookings.find(call.dossier, call.query_int("bookyearId"), journal_key,
-                                call.query_int("documentSeqNr"), kind.financial)
+        booking = bookings.find(
+            call.dossier, call.query_int("bookyearId"), journal_key, call.query_int("documentSeqNr"), kind.financial
+        )
         return Reply(200, booking.data)
+
     return handler
 
 
@@ -204,6 +231,7 @@ def update_booking(kind):
         state = call.state
         bookings.update(kind, call.dossier, call.json(), state.now(), state.lock_error_code, state.strict)
         return Reply(204)
+
     return handler
 
 
@@ -222,9 +250,17 @@ def _timestamp(call, name="modifiedTimeStamp"):
 def modified_bookings(kind):
     def handler(call):
         since = _timestamp(call)
-        return Reply(200, bookings.modified_since(call.dossier, call.query_int("bookyearId"),
-                                                  call.request.query.get("journalKey") or None,
-                                                  since, kind.financial))
+        return Reply(
+            200,
+            bookings.modified_since(
+                call.dossier,
+                call.query_int("bookyearId"),
+                call.request.query.get("journalKey") or None,
+                since,
+                kind.financial,
+            ),
+        )
+
     return handler
 
 
@@ -265,8 +301,12 @@ def modified_report(call):
     until = None
     if call.request.query.get("modifiedTimeStampTo"):
         until = _timestamp(call, "modifiedTimeStampTo")
-    return Reply(200, bookings.report_since(call.dossier, call.path_int("bookyearId"),
-                                            call.query_int("journalTypeId"), _timestamp(call), until))
+    return Reply(
+        200,
+        bookings.report_since(
+            call.dossier, call.path_int("bookyearId"), call.query_int("journalTypeId"), _timestamp(call), until
+        ),
+    )
 
 
 D = "/dossiers/{dossierId}"
@@ -285,20 +325,29 @@ ROUTES = [
     Route("POST", D + "/buysellbookings", insert_booking(BUYSELL), "dossier", "POST /buysellbookings"),
     Route("GET", D + "/buysellbookings", get_booking(BUYSELL), "dossier", "GET /buysellbookings"),
     Route("PUT", D + "/buysellbookings", update_booking(BUYSELL), "dossier", "PUT /buysellbookings"),
-    Route("GET", D + "/buysellbookings/modified", modified_bookings(BUYSELL), "dossier",
-          "GET /buysellbookings/modified"),
-    Route("POST", D + "/financialdiversbookings", insert_booking(FINANCIAL), "dossier",
-          "POST /financialdiversbookings"),
-    Route("GET", D + "/financialdiversbookings", get_booking(FINANCIAL), "dossier",
-          "GET /financialdiversbookings"),
-    Route("PUT", D + "/financialdiversbookings", update_booking(FINANCIAL), "dossier",
-          "PUT /financialdiversbookings"),
-    Route("GET", D + "/financialdiversbookings/modified", modified_bookings(FINANCIAL), "dossier",
-          "GET /financialdiversbookings/modified"),
-    Route("POST", D + "/bookyears/{bookyearId}/bookings/attachements", add_attachment, "dossier",
-          "POST /bookings/attachements"),
-    Route("GET", D + "/bookyears/{bookyearId}/bookings/modified", modified_report, "dossier",
-          "GET /bookings/modified"),
+    Route(
+        "GET", D + "/buysellbookings/modified", modified_bookings(BUYSELL), "dossier", "GET /buysellbookings/modified"
+    ),
+    Route(
+        "POST", D + "/financialdiversbookings", insert_booking(FINANCIAL), "dossier", "POST /financialdiversbookings"
+    ),
+    Route("GET", D + "/financialdiversbookings", get_booking(FINANCIAL), "dossier", "GET /financialdiversbookings"),
+    Route("PUT", D + "/financialdiversbookings", update_booking(FINANCIAL), "dossier", "PUT /financialdiversbookings"),
+    Route(
+        "GET",
+        D + "/financialdiversbookings/modified",
+        modified_bookings(FINANCIAL),
+        "dossier",
+        "GET /financialdiversbookings/modified",
+    ),
+    Route(
+        "POST",
+        D + "/bookyears/{bookyearId}/bookings/attachements",
+        add_attachment,
+        "dossier",
+        "POST /bookings/attachements",
+    ),
+    Route("GET", D + "/bookyears/{bookyearId}/bookings/modified", modified_report, "dossier", "GET /bookings/modified"),
     Route("POST", D + "/balancings", insert_balancing, "dossier", "POST /balancings"),
     Route("DELETE", D + "/balancings/delete", delete_balancing, "dossier", "DELETE /balancings/delete"),
     Route("GET", D + "/balancings/modified", modified_balancings, "dossier", "GET /balancings/modified"),
@@ -307,6 +356,7 @@ _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
 
 # -- dispatch -------------------------------------------------------------------------------
+
 
 def match(method, path):
     """-> (route, path parameters); ApiError 404 for an unknown path, 405 for a wrong method."""
@@ -345,8 +395,7 @@ def handle(state, route, params, request):
             if route.auth == "user":
                 call.user = state.user_of(request.headers.get("Token"))
             elif route.auth == "dossier":
-                call.dossier = state.dossier_of(request.headers.get("dossierToken"),
-                                                call.path_int("dossierId"))
+                call.dossier = state.dossier_of(request.headers.get("dossierToken"), call.path_int("dossierId"))
                 call.language = state.language_of(request.headers.get("dossierToken"))
             operation = route.operation_for(request.query)
             if operation:

@@ -5,6 +5,7 @@ way round; a financial line is a credit when money comes in (amount > 0) and a d
 out (ref §5.6). Both documents must be of the same relation (or account), and the balanced amount
 may not exceed what stays open on either side.
 """
+
 import copy
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ TOLERANCE = 0.005
 @dataclass(frozen=True)
 class Document:
     """One side of a balancing as stored in the dossier."""
+
     key: tuple  # (bookyear id, journal key, nr, line nr)
     booking: object
     amount: float  # signed: > 0 debit, < 0 credit
@@ -32,25 +34,38 @@ def parse_key(value):
     """BalancingKeyServiceData -> key tuple; missing parts 400, wrongly typed ones 500."""
     if not isinstance(value, dict):
         raise bad_params()
-    parts = (value.get("bookyearKey"), value.get("journalKey"), value.get("documentSequenceNr"),
-             value.get("lineSequenceNr"))
+    parts = (
+        value.get("bookyearKey"),
+        value.get("journalKey"),
+        value.get("documentSequenceNr"),
+        value.get("lineSequenceNr"),
+    )
     if any(part is None for part in parts):
         raise bad_params()
     bookyear, journal, nr, line = parts
-    if not (isinstance(bookyear, dict) and _is_int(bookyear.get("id")) and isinstance(journal, str)
-            and _is_int(nr) and _is_int(line)):
+    if not (
+        isinstance(bookyear, dict)
+        and _is_int(bookyear.get("id"))
+        and isinstance(journal, str)
+        and _is_int(nr)
+        and _is_int(line)
+    ):
         raise ApiError(500, INVALID_ELEMENTS)
     return bookyear["id"], journal, nr, line
 
 
 def key_json(key):
     bookyear_id, journal_key, nr, line = key
-    return {"bookyearKey": {"id": bookyear_id}, "journalKey": journal_key, "documentSequenceNr": nr,
-            "lineSequenceNr": line}
+    return {
+        "bookyearKey": {"id": bookyear_id},
+        "journalKey": journal_key,
+        "documentSequenceNr": nr,
+        "lineSequenceNr": line,
+    }
 
 
 def display(dossier, key):
-    """"2026/V1/144" (line -1) or "2026/F1/78 line 1", for technicalInfo and the control page."""
+    """ "2026/V1/144" (line -1) or "2026/F1/78 line 1", for technicalInfo and the control page."""
     bookyear = dossier.bookyears.get(key[0])
     text = f"{bookyear.description if bookyear else key[0]}/{key[1]}/{key[2]}"
     return text if key[3] == -1 else f"{text} line {key[3]}"
@@ -69,14 +84,16 @@ def document(dossier, key):
     if booking is not None and booking.financial and 1 <= line_nr <= len(booking.data["bookingLines"]):
         line = booking.data["bookingLines"][line_nr - 1]
         if line["type"] == "A":
-            kind = {"type": "A", "relationKey": {"id": 0}, "externalRelationId": 0,
-                    "accountNr": line["accountKey"]}
+            kind = {"type": "A", "relationKey": {"id": 0}, "externalRelationId": 0, "accountNr": line["accountKey"]}
         else:
             relation = relations.find(dossier.relations, {"relationKey": {"id": line["relationId"]}})
             kind = _relation_type(line["type"], relation)
         return Document(key, booking, -line["amount"], kind)
-    raise refused(-26, "Unknown document", f"Unable to insert balancing in dossier {dossier.id}.  "
-                                           f"Document {display(dossier, key)} not found")
+    raise refused(
+        -26,
+        "Unknown document",
+        f"Unable to insert balancing in dossier {dossier.id}.  Document {display(dossier, key)} not found",
+    )
 
 
 def open_amount(dossier, doc):
@@ -95,8 +112,8 @@ def insert(dossier, payload, now):
     debet, credit = document(dossier, debet_key), document(dossier, credit_key)
 
     def refuse(reason):
-        return refused(-26, "Balancing refused",
-                       f"Unable to insert balancing in dossier {dossier.id}.  {reason}")
+        return refused(-26, "Balancing refused", f"Unable to insert balancing in dossier {dossier.id}.  {reason}")
+
     if not debet.debit:
         raise refuse(f"{display(dossier, debet_key)} is not a debit document")
     if credit.debit:
@@ -108,8 +125,9 @@ def insert(dossier, payload, now):
     for doc in (debet, credit):
         left = open_amount(dossier, doc)
         if amount > left + TOLERANCE:
-            raise refuse(f"Balance amount {amount:.2f} exceeds the open amount {left:.2f} of "
-                         f"{display(dossier, doc.key)}")
+            raise refuse(
+                f"Balance amount {amount:.2f} exceeds the open amount {left:.2f} of {display(dossier, doc.key)}"
+            )
     balancing = dossier.balancings.get((debet_key, credit_key))
     if balancing is None:
         balancing = Balancing(debet_key, credit_key, 0.0, now)
@@ -139,10 +157,12 @@ def delete_for_booking(dossier, booking_key, now):
 
 def modified_since(dossier, since):
     """GET /balancings/modified: {modifiedBalancings, deletedBalancings} at or after `since`."""
-    modified = sorted((b for b in dossier.balancings.values() if b.modified >= since),
-                      key=lambda b: b.modified)
-    deleted = [{"debetKey": key_json(debet), "creditKey": key_json(credit)}
-               for debet, credit, when in dossier.deleted_balancings if when >= since]
+    modified = sorted((b for b in dossier.balancings.values() if b.modified >= since), key=lambda b: b.modified)
+    deleted = [
+        {"debetKey": key_json(debet), "creditKey": key_json(credit)}
+        for debet, credit, when in dossier.deleted_balancings
+        if when >= since
+    ]
     if not modified and not deleted:
         raise not_found(-65, "No modified balancings found")
     return {"modifiedBalancings": [answer(dossier, b) for b in modified], "deletedBalancings": deleted}
@@ -152,9 +172,13 @@ def answer(dossier, balancing):
     """One modifiedBalancings entry, shaped as recorded (ref §4.10): the balanced amount on
     creditBalancedBookingAmount, 0.0 on the debet side."""
     debet, credit = document(dossier, balancing.debet), document(dossier, balancing.credit)
-    return {"debetDocument": _document_json(debet), "creditDocument": _document_json(credit),
-            "debetBalancedBookingAmount": 0.0, "creditBalancedBookingAmount": balancing.amount,
-            "type": copy.deepcopy(debet.type)}
+    return {
+        "debetDocument": _document_json(debet),
+        "creditDocument": _document_json(credit),
+        "debetBalancedBookingAmount": 0.0,
+        "creditBalancedBookingAmount": balancing.amount,
+        "type": copy.deepcopy(debet.type),
+    }
 
 
 def _document_json(doc):
@@ -166,15 +190,27 @@ def _document_json(doc):
         comment, reference = data["bookingLines"][doc.key[3] - 1].get("reference") or "", ""
         currency = "EUR"
     debit, credit = (abs(doc.amount), 0.0) if doc.debit else (0.0, abs(doc.amount))
-    return {"balancingKey": key_json(doc.key), "comment": comment, "reference": reference,
-            "documentDate": data["documentDate"], "currencyCode": currency,
-            "exchangeRate": data.get("exchangeRate", 1.0), "debetDocumentAmount": debit,
-            "creditDocumentAmount": credit, "debetBookingAmount": debit, "creditBookingAmount": credit}
+    return {
+        "balancingKey": key_json(doc.key),
+        "comment": comment,
+        "reference": reference,
+        "documentDate": data["documentDate"],
+        "currencyCode": currency,
+        "exchangeRate": data.get("exchangeRate", 1.0),
+        "debetDocumentAmount": debit,
+        "creditDocumentAmount": credit,
+        "debetBookingAmount": debit,
+        "creditBookingAmount": credit,
+    }
 
 
 def _relation_type(kind, relation):
-    return {"type": kind, "relationKey": {"id": relations.relation_id(relation) if relation else 0},
-            "externalRelationId": relations.external_id(relation) if relation else 0, "accountNr": 0}
+    return {
+        "type": kind,
+        "relationKey": {"id": relations.relation_id(relation) if relation else 0},
+        "externalRelationId": relations.external_id(relation) if relation else 0,
+        "accountNr": 0,
+    }
 
 
 def _is_int(value):

@@ -1,5 +1,6 @@
 """Buy/sell and financial/miscellaneous booking rules: shape, the validation order of ref §6.4,
 numbering per (bookyear, journal), storage, and the reads built on what was stored."""
+
 import base64
 import binascii
 import copy
@@ -20,6 +21,7 @@ AMOUNT_TOLERANCE = 0.005
 @dataclass(frozen=True)
 class Kind:
     """What differs between the two booking families."""
+
     wrapper: str  # key of the booking inside the POST body
     required: tuple
     dates: tuple
@@ -31,21 +33,45 @@ class Kind:
     def illegal_nr(self, dossier_id, last, new):
         # The two recorded texts differ (ref §5.1); both are reproduced verbatim.
         if self.financial:
-            return (f"Unable to insert booking in dossier {dossier_id}.  "
-                    f"Illegal document sequence nr.  Last Document : {last}")
-        return (f"Unable to insert booking in dossier {dossier_id}.  Illegal document seq Nr.  "
-                f"Last Document = {last}.  New Document = {new}. ")
+            return (
+                f"Unable to insert booking in dossier {dossier_id}.  "
+                f"Illegal document sequence nr.  Last Document : {last}"
+            )
+        return (
+            f"Unable to insert booking in dossier {dossier_id}.  Illegal document seq Nr.  "
+            f"Last Document = {last}.  New Document = {new}. "
+        )
 
 
-BUYSELL = Kind("buySellBookingServiceData",
-               ("amount", "bookyearKey", "bookyearPeriodeNr", "currencyCode", "documentDate",
-                "documentSequenceNr", "exchangeRate", "expiryDate", "journalKey",
-                "relationIdentificationServiceData"),
-               ("documentDate", "expiryDate"), "AV", False, schema.BUYSELL, schema.BUYSELL_REQUEST)
-FINANCIAL = Kind("financialDiversBookingServiceData",
-                 ("bookyearKey", "bookyearPeriodeNr", "documentDate", "documentSequenceNr",
-                  "exchangeRate", "journalKey"),
-                 ("documentDate",), "FD", True, schema.FINANCIAL, schema.FINANCIAL_REQUEST)
+BUYSELL = Kind(
+    "buySellBookingServiceData",
+    (
+        "amount",
+        "bookyearKey",
+        "bookyearPeriodeNr",
+        "currencyCode",
+        "documentDate",
+        "documentSequenceNr",
+        "exchangeRate",
+        "expiryDate",
+        "journalKey",
+        "relationIdentificationServiceData",
+    ),
+    ("documentDate", "expiryDate"),
+    "AV",
+    False,
+    schema.BUYSELL,
+    schema.BUYSELL_REQUEST,
+)
+FINANCIAL = Kind(
+    "financialDiversBookingServiceData",
+    ("bookyearKey", "bookyearPeriodeNr", "documentDate", "documentSequenceNr", "exchangeRate", "journalKey"),
+    ("documentDate",),
+    "FD",
+    True,
+    schema.FINANCIAL,
+    schema.FINANCIAL_REQUEST,
+)
 
 
 def insert(kind, dossier, payload, now, lock_code, strict=False):
@@ -59,8 +85,11 @@ def insert(kind, dossier, payload, now, lock_code, strict=False):
     nr = data["documentSequenceNr"]
     # The number is checked before the period: recorded traffic with both wrong got -13 (ref §6.4).
     if nr != journal.last_nr + 1:
-        raise refused(-13, "The document number is invalid: it must follow on the last document "
-                           "number of the journal.", kind.illegal_nr(dossier.id, journal.last_nr, nr))
+        raise refused(
+            -13,
+            "The document number is invalid: it must follow on the last document number of the journal.",
+            kind.illegal_nr(dossier.id, journal.last_nr, nr),
+        )
     _check_period(dossier, bookyear, journal, data["bookyearPeriodeNr"])
     sent = copy.deepcopy(data)
     data = _stored(kind, dossier, data)
@@ -90,11 +119,17 @@ def find(dossier, bookyear_id, journal_key, nr, financial):
 
 def modified_since(dossier, bookyear_id, journal_key, since, financial):
     """Bookings changed at or after `since` (epoch); bookyear_id -1 = every bookyear."""
-    found = sorted((b for b in dossier.bookings.values()
-                    if b.financial == financial and b.modified >= since
-                    and bookyear_id in (-1, b.bookyear_id)
-                    and journal_key in (None, b.journal_key)),
-                   key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr))
+    found = sorted(
+        (
+            b
+            for b in dossier.bookings.values()
+            if b.financial == financial
+            and b.modified >= since
+            and bookyear_id in (-1, b.bookyear_id)
+            and journal_key in (None, b.journal_key)
+        ),
+        key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr),
+    )
     if not found:
         raise not_found(-33, "No bookings found")
     return [copy.deepcopy(b.data) for b in found]
@@ -110,39 +145,68 @@ def report_since(dossier, bookyear_id, journal_type, since, until):
     Field names are the OpenAPI spec's (BookingReportData, DocumentKey). modifiedBookings has one
     row per booking line (lineSequenceNr from 1), as the report's line fields suggest; deleted
     bookings are named by bookyear, journal type, journal number and document number."""
+
     def wanted(bookyear, journal_key, when):
-        return (bookyear_id in (-1, bookyear) and journal_type in (-1, JOURNAL_TYPES[journal_key[0]])
-                and since <= when and (until is None or when <= until))
-    modified = sorted((b for b in dossier.bookings.values()
-                       if wanted(b.bookyear_id, b.journal_key, b.modified)),
-                      key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr))
-    deleted = [{"bookyearKey": {"id": bookyear}, "journalType": JOURNAL_TYPES[journal_key[0]],
-                "journalSequenceNr": int(journal_key[1:]), "documentSequenceNr": nr}
-               for bookyear, journal_key, nr, when in dossier.deleted_bookings
-               if wanted(bookyear, journal_key, when)]
+        return (
+            bookyear_id in (-1, bookyear)
+            and journal_type in (-1, JOURNAL_TYPES[journal_key[0]])
+            and since <= when
+            and (until is None or when <= until)
+        )
+
+    modified = sorted(
+        (b for b in dossier.bookings.values() if wanted(b.bookyear_id, b.journal_key, b.modified)),
+        key=lambda b: (b.modified, b.bookyear_id, b.journal_key, b.nr),
+    )
+    deleted = [
+        {
+            "bookyearKey": {"id": bookyear},
+            "journalType": JOURNAL_TYPES[journal_key[0]],
+            "journalSequenceNr": int(journal_key[1:]),
+            "documentSequenceNr": nr,
+        }
+        for bookyear, journal_key, nr, when in dossier.deleted_bookings
+        if wanted(bookyear, journal_key, when)
+    ]
     if not modified and not deleted:
         raise not_found(-33, "No modified bookings found")
-    return {"modifiedBookings": [row for b in modified for row in _report_rows(dossier, b)],
-            "deletedBookings": deleted}
+    return {"modifiedBookings": [row for b in modified for row in _report_rows(dossier, b)], "deletedBookings": deleted}
 
 
 def _report_rows(dossier, booking):
     data = booking.data
-    relation = None if booking.financial else \
-        relations.find(dossier.relations, data["relationIdentificationServiceData"])
-    common = {"bookyearKey": {"id": booking.bookyear_id}, "journalType": JOURNAL_TYPES[booking.journal_key[0]],
-              "journalNr": int(booking.journal_key[1:]), "documentSequenceNr": booking.nr,
-              "bookyearPeriodeNr": data["bookyearPeriodeNr"], "documentDate": data["documentDate"],
-              "expiryDate": data.get("expiryDate", data["documentDate"]),
-              "currencyCode": data.get("currencyCode", "EUR"), "exchangeRate": data["exchangeRate"],
-              "comment": data.get("comment", ""), "reference": data.get("reference", "")}
+    relation = (
+        None if booking.financial else relations.find(dossier.relations, data["relationIdentificationServiceData"])
+    )
+    common = {
+        "bookyearKey": {"id": booking.bookyear_id},
+        "journalType": JOURNAL_TYPES[booking.journal_key[0]],
+        "journalNr": int(booking.journal_key[1:]),
+        "documentSequenceNr": booking.nr,
+        "bookyearPeriodeNr": data["bookyearPeriodeNr"],
+        "documentDate": data["documentDate"],
+        "expiryDate": data.get("expiryDate", data["documentDate"]),
+        "currencyCode": data.get("currencyCode", "EUR"),
+        "exchangeRate": data["exchangeRate"],
+        "comment": data.get("comment", ""),
+        "reference": data.get("reference", ""),
+    }
     rows = []
     for index, line in enumerate(data["bookingLines"], start=1):
         amount = line["amount"] if booking.financial else line.get("baseAmount", 0.0)
-        relation_id = line.get("relationId", 0) if booking.financial else \
-            (relations.relation_id(relation) if relation else 0)
-        rows.append(dict(common, lineSequenceNr=index, accountKey=line.get("accountKey", 0),
-                         relationKey={"id": relation_id}, bookingAmount=amount, documentAmount=amount))
+        relation_id = (
+            line.get("relationId", 0) if booking.financial else (relations.relation_id(relation) if relation else 0)
+        )
+        rows.append(
+            dict(
+                common,
+                lineSequenceNr=index,
+                accountKey=line.get("accountKey", 0),
+                relationKey={"id": relation_id},
+                bookingAmount=amount,
+                documentAmount=amount,
+            )
+        )
     return rows
 
 
@@ -185,8 +249,11 @@ def decode_attachments(attachments):
 
 
 def decode_attachment(attachment):
-    if not isinstance(attachment, dict) or not isinstance(attachment.get("fileName"), str) \
-            or not isinstance(attachment.get("fileData"), str):
+    if (
+        not isinstance(attachment, dict)
+        or not isinstance(attachment.get("fileName"), str)
+        or not isinstance(attachment.get("fileData"), str)
+    ):
         raise ApiError(500, INVALID_ELEMENTS)
     try:
         data = base64.b64decode(attachment["fileData"], validate=True)
@@ -198,13 +265,17 @@ def decode_attachment(attachment):
 def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
     """A booking an accountant typed in Octopus itself: takes the next number, ignores locks.
     `lines` (financial journals only) replace the made-up content, e.g. a bank line."""
-    period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]),
-                  bookyear.periods[-1])
+    period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]), bookyear.periods[-1])
     date = today if period["startDate"] <= today <= period["endDate"] else period["endDate"]
     nr = journal.last_nr + 1
-    data = {"bookyearKey": {"id": bookyear.id}, "bookyearPeriodeNr": period["bookyearPeriod"],
-            "documentDate": date, "documentSequenceNr": nr, "exchangeRate": 1.0,
-            "journalKey": journal.key}
+    data = {
+        "bookyearKey": {"id": bookyear.id},
+        "bookyearPeriodeNr": period["bookyearPeriod"],
+        "documentDate": date,
+        "documentSequenceNr": nr,
+        "exchangeRate": 1.0,
+        "journalKey": journal.key,
+    }
     accounts = sorted(dossier.accounts)
     if journal.kind in "AV":
         data.update(_typed_buysell_content(dossier, journal.kind, accounts))
@@ -226,14 +297,24 @@ def _typed_buysell_content(dossier, kind, accounts):
     role, prefix, vat_type = ("client", "7", 2) if kind == "V" else ("supplier", "6", 1)
     relation = next((r for r in dossier.relations if r.get(role)), dossier.relations[0])
     account = next((a for a in accounts if str(a).startswith(prefix)), accounts[0])
-    code = next((c for c in dossier.vatcodes.values() if c.get("type") == vat_type),
-                next(iter(dossier.vatcodes.values())))
+    code = next(
+        (c for c in dossier.vatcodes.values() if c.get("type") == vat_type), next(iter(dossier.vatcodes.values()))
+    )
     vat = round(code["basePercentage"], 2)
-    return {"amount": 100.0 + vat, "currencyCode": "EUR",
-            "relationIdentificationServiceData": copy.deepcopy(
-                relation["relationIdentificationServiceData"]),
-            "bookingLines": [{"accountKey": account, "baseAmount": 100.0, "comment": "Typed in Octopus",
-                              "vatAmount": vat, "vatCodeKey": code["code"]}]}
+    return {
+        "amount": 100.0 + vat,
+        "currencyCode": "EUR",
+        "relationIdentificationServiceData": copy.deepcopy(relation["relationIdentificationServiceData"]),
+        "bookingLines": [
+            {
+                "accountKey": account,
+                "baseAmount": 100.0,
+                "comment": "Typed in Octopus",
+                "vatAmount": vat,
+                "vatCodeKey": code["code"],
+            }
+        ],
+    }
 
 
 def _shaped(kind, data):
@@ -243,19 +324,22 @@ def _shaped(kind, data):
     data = copy.deepcopy(data)
     lines = data.setdefault("bookingLines", [])
     well_formed = (
-        isinstance(data["bookyearKey"], dict) and _is_int(data["bookyearKey"].get("id"))
+        isinstance(data["bookyearKey"], dict)
+        and _is_int(data["bookyearKey"].get("id"))
         and isinstance(data["journalKey"], str)
-        and _is_int(data["documentSequenceNr"]) and _is_int(data["bookyearPeriodeNr"])
+        and _is_int(data["documentSequenceNr"])
+        and _is_int(data["bookyearPeriodeNr"])
         and all(_is_date(data.get(name)) for name in kind.dates)
         and isinstance(data.get("relationIdentificationServiceData") or {}, dict)
-        and isinstance(lines, list) and all(isinstance(line, dict) for line in lines)
-        and all(_is_number(item[name]) for item in [data, *lines] for name in FLOAT_FIELDS
-                if item.get(name) is not None)
+        and isinstance(lines, list)
+        and all(isinstance(line, dict) for line in lines)
+        and all(
+            _is_number(item[name]) for item in [data, *lines] for name in FLOAT_FIELDS if item.get(name) is not None
+        )
     )
     if not well_formed:
         raise ApiError(500, INVALID_ELEMENTS)
-    if kind.financial and any(line.get("amount") is None or line.get("type") is None
-                              for line in lines):
+    if kind.financial and any(line.get("amount") is None or line.get("type") is None for line in lines):
         raise bad_params()
     for item in [data, *lines]:
         for name in FLOAT_FIELDS:
@@ -287,12 +371,18 @@ def _writable_journal(kind, dossier, data, lock_code):
 
 def _check_period(dossier, bookyear, journal, period):
     if period not in bookyear.period_numbers():
-        raise refused(-14, "Bookyear period unknown",
-                      f"Unable to insert booking in dossier {dossier.id}.  Bookyear period unknown")
+        raise refused(
+            -14,
+            "Bookyear period unknown",
+            f"Unable to insert booking in dossier {dossier.id}.  Bookyear period unknown",
+        )
     if period <= max(journal.closed_period, journal.protected_period):
-        raise refused(-15, "Bookyear period protected",
-                      f"Unable to insert booking in dossier {dossier.id}.  Bookyear period {period} "
-                      f"is protected or closed in journal {journal.key}")
+        raise refused(
+            -15,
+            "Bookyear period protected",
+            f"Unable to insert booking in dossier {dossier.id}.  Bookyear period {period} "
+            f"is protected or closed in journal {journal.key}",
+        )
 
 
 def _stored(kind, dossier, data):
@@ -339,8 +429,7 @@ def _check_buysell_lines(dossier, data):
     # A credit note has a negative total and positive lines (ref §5.2).
     expected = -total if data["amount"] < 0 else total
     if (data["amount"] < 0 and total <= 0) or abs(data["amount"] - expected) > AMOUNT_TOLERANCE:
-        raise refused(-23, f"Amount {data['amount']:.2f} does not match the booking lines "
-                           f"(base + VAT = {total:.2f})")
+        raise refused(-23, f"Amount {data['amount']:.2f} does not match the booking lines (base + VAT = {total:.2f})")
 
 
 def _stored_financial_line(dossier, line):

@@ -1,4 +1,5 @@
 """The control surface under /_sandbox/ (ARCHITECTURE.md §1): JSON in and out, plus an HTML page."""
+
 import base64
 import json
 import re
@@ -61,8 +62,9 @@ def _close(state, data):
 
 
 def _protect_period(state, data):
-    state.protect_period(data["dossier"], data["bookyear"], data.get("journal"), data["period"],
-                         closed=bool(data.get("closed", False)))
+    state.protect_period(
+        data["dossier"], data["bookyear"], data.get("journal"), data["period"], closed=bool(data.get("closed", False))
+    )
     return _ok()
 
 
@@ -92,8 +94,10 @@ def _advance(state, data):
 
 def _calls(state, data):
     with state.mutex:
-        return _ok(call_counts=dict(state.call_counts),
-                   calls_by_dossier={str(k): dict(v) for k, v in state.calls_by_dossier.items()})
+        return _ok(
+            call_counts=dict(state.call_counts),
+            calls_by_dossier={str(k): dict(v) for k, v in state.calls_by_dossier.items()},
+        )
 
 
 def _limits(state, data):
@@ -121,8 +125,10 @@ def _config(state, data):
 
 
 def _bookings(state, data, dossier_id):
-    return _ok(bookings=[_wire(r) for r in state.bookings(dossier_id)],
-               financialBookings=[_wire(r) for r in state.financial_bookings(dossier_id)])
+    return _ok(
+        bookings=[_wire(r) for r in state.bookings(dossier_id)],
+        financialBookings=[_wire(r) for r in state.financial_bookings(dossier_id)],
+    )
 
 
 def _book_directly(state, data, dossier_id):
@@ -135,13 +141,17 @@ def _delete_booking(state, data, dossier_id):
 
 
 def _change_booking(state, data, dossier_id):
-    return _ok(booking=_wire(state.change_booking(dossier_id, data["bookyear"], data["journal"], data["nr"],
-                                                  data.get("changes"))))
+    return _ok(
+        booking=_wire(
+            state.change_booking(dossier_id, data["bookyear"], data["journal"], data["nr"], data.get("changes"))
+        )
+    )
 
 
 def _pay(state, data, dossier_id):
-    paid = state.pay_in_octopus(dossier_id, data["bookyear"], data["journal"], data["nr"],
-                                data.get("amount"), data.get("bankJournal", "F1"))
+    paid = state.pay_in_octopus(
+        dossier_id, data["bookyear"], data["journal"], data["nr"], data.get("amount"), data.get("bankJournal", "F1")
+    )
     return _ok(booking=_wire(paid["booking"]), balancing=paid["balancing"])
 
 
@@ -157,21 +167,47 @@ def _balancings(state, data, dossier_id):
 def _overview(state, data):
     """Everything the HTML page shows."""
     with state.mutex:
-        dossiers = [{
-            "id": d.id, "description": d.info["dossierDescription"], "vatNr": d.info["vatNr"],
-            "disabled": d.disabled,
-            "bookyears": [{
-                "id": b.id, "description": b.description, "closed": b.closed,
-                "journals": [{"key": j.key, "name": j.name, "last": j.last_nr, "closed": j.closed,
-                              "locked": j.locked, "protectedPeriod": j.protected_period,
-                              "closedPeriod": j.closed_period} for j in b.journals.values()],
-            } for b in d.bookyears.values()],
-            "balancings": [_shown_balancing(d, b) for b in d.balancings.values()],
-        } for d in state.dossiers.values()]
-        recent = sorted(((d, b) for d in state.dossiers.values() for b in d.bookings.values()),
-                        key=lambda pair: pair[1].modified, reverse=True)[:RECENT_BOOKINGS]
-        return _ok(now=state.today(), dossiers=dossiers, faults=state.pending_faults(),
-                   bookings=[_shown_booking(state, d, b) for d, b in recent])
+        dossiers = [
+            {
+                "id": d.id,
+                "description": d.info["dossierDescription"],
+                "vatNr": d.info["vatNr"],
+                "disabled": d.disabled,
+                "bookyears": [
+                    {
+                        "id": b.id,
+                        "description": b.description,
+                        "closed": b.closed,
+                        "journals": [
+                            {
+                                "key": j.key,
+                                "name": j.name,
+                                "last": j.last_nr,
+                                "closed": j.closed,
+                                "locked": j.locked,
+                                "protectedPeriod": j.protected_period,
+                                "closedPeriod": j.closed_period,
+                            }
+                            for j in b.journals.values()
+                        ],
+                    }
+                    for b in d.bookyears.values()
+                ],
+                "balancings": [_shown_balancing(d, b) for b in d.balancings.values()],
+            }
+            for d in state.dossiers.values()
+        ]
+        recent = sorted(
+            ((d, b) for d in state.dossiers.values() for b in d.bookings.values()),
+            key=lambda pair: pair[1].modified,
+            reverse=True,
+        )[:RECENT_BOOKINGS]
+        return _ok(
+            now=state.today(),
+            dossiers=dossiers,
+            faults=state.pending_faults(),
+            bookings=[_shown_booking(state, d, b) for d, b in recent],
+        )
 
 
 def _shown_booking(state, dossier, booking):
@@ -179,11 +215,20 @@ def _shown_booking(state, dossier, booking):
     links to its attachments, and what stays open (buy/sell bookings)."""
     record = state.record(booking)
     key = (booking.bookyear_id, booking.journal_key, booking.nr)
-    shown = dict(record, dossier=dossier.id, number=balancings.display(dossier, (*key, -1)),
-                 attachments=[{"fileName": a["fileName"], "size": len(a["data"]),
-                               "url": f"/_sandbox/dossiers/{dossier.id}/attachment/{booking.bookyear_id}/"
-                                      f"{booking.journal_key}/{booking.nr}/{index}"}
-                              for index, a in enumerate(record["attachments"])])
+    shown = dict(
+        record,
+        dossier=dossier.id,
+        number=balancings.display(dossier, (*key, -1)),
+        attachments=[
+            {
+                "fileName": a["fileName"],
+                "size": len(a["data"]),
+                "url": f"/_sandbox/dossiers/{dossier.id}/attachment/{booking.bookyear_id}/"
+                f"{booking.journal_key}/{booking.nr}/{index}",
+            }
+            for index, a in enumerate(record["attachments"])
+        ],
+    )
     data = booking.data
     if booking.financial:
         shown["lines"] = [_financial_line(dossier, line) for line in data["bookingLines"]]
@@ -191,10 +236,12 @@ def _shown_booking(state, dossier, booking):
     else:
         relation = relations.find(dossier.relations, data["relationIdentificationServiceData"])
         shown["relation"] = _relation_name(relation)
-        shown["lines"] = [f"{line.get('accountKey')} · {line.get('vatCodeKey')} · "
-                          f"{line.get('baseAmount', 0.0):.2f} + {line.get('vatAmount', 0.0):.2f} VAT"
-                          + (f" · {line['comment']}" if line.get("comment") else "")
-                          for line in data["bookingLines"]]
+        shown["lines"] = [
+            f"{line.get('accountKey')} · {line.get('vatCodeKey')} · "
+            f"{line.get('baseAmount', 0.0):.2f} + {line.get('vatAmount', 0.0):.2f} VAT"
+            + (f" · {line['comment']}" if line.get("comment") else "")
+            for line in data["bookingLines"]
+        ]
         shown["open"] = balancings.open_amount(dossier, balancings.document(dossier, (*key, -1)))
     return shown
 
@@ -216,10 +263,13 @@ def _relation_name(relation):
 
 
 def _shown_balancing(dossier, balancing):
-    return {"debet": balancings.display(dossier, balancing.debet),
-            "credit": balancings.display(dossier, balancing.credit), "amount": balancing.amount,
-            "debetKey": balancings.key_json(balancing.debet),
-            "creditKey": balancings.key_json(balancing.credit)}
+    return {
+        "debet": balancings.display(dossier, balancing.debet),
+        "credit": balancings.display(dossier, balancing.credit),
+        "amount": balancing.amount,
+        "debetKey": balancings.key_json(balancing.debet),
+        "creditKey": balancings.key_json(balancing.credit),
+    }
 
 
 def _attachment(state, data, dossier_id, bookyear_id, journal_key, nr, index):
@@ -228,16 +278,25 @@ def _attachment(state, data, dossier_id, bookyear_id, journal_key, nr, index):
         booking = state.dossiers[dossier_id].bookings[(bookyear_id, journal_key, nr)]
         attachment = booking.attachments[index]
     name = attachment["fileName"]
-    kind = "application/pdf" if name.lower().endswith(".pdf") else \
-        "application/xml" if name.lower().endswith(".xml") else "application/octet-stream"
+    kind = (
+        "application/pdf"
+        if name.lower().endswith(".pdf")
+        else "application/xml"
+        if name.lower().endswith(".xml")
+        else "application/octet-stream"
+    )
     return Reply(200, attachment["data"], kind)
 
 
 def _wire(record):
     """A booking record with its attachment bytes as base64, for JSON."""
-    return dict(record, attachments=[
-        {"fileName": a["fileName"], "fileData": base64.b64encode(a["data"]).decode(),
-         "size": len(a["data"])} for a in record["attachments"]])
+    return dict(
+        record,
+        attachments=[
+            {"fileName": a["fileName"], "fileData": base64.b64encode(a["data"]).decode(), "size": len(a["data"])}
+            for a in record["attachments"]
+        ],
+    )
 
 
 ROUTES = {

@@ -1,4 +1,5 @@
 """Octopus-shaped failures: raised anywhere in the rules, turned into a reply by api.py."""
+
 from . import messages
 
 

@@ -1,4 +1,5 @@
 """Turns a seed (None = demo, a path, or a dict; format in seed/README.md) into model objects."""
+
 import calendar
 import copy
 import datetime
@@ -10,10 +11,22 @@ from .relations import new_relation
 
 DEFAULT_SEED = Path(__file__).parent / "seed" / "demo.json"
 
-DOSSIER_INFO_DEFAULTS = {"city": "", "country": "BE", "email": "", "languageCode": "nl",
-                         "postalCode": "", "streetAndNr": "", "url": "", "vatNr": ""}
-ACCOUNT_DEFAULTS = {"costCentreType": 0, "fiscProfessionalPercentage": 100.0,
-                    "fiscRecupPercentage": 100.0, "vatRecupPercentage": 100.0}
+DOSSIER_INFO_DEFAULTS = {
+    "city": "",
+    "country": "BE",
+    "email": "",
+    "languageCode": "nl",
+    "postalCode": "",
+    "streetAndNr": "",
+    "url": "",
+    "vatNr": "",
+}
+ACCOUNT_DEFAULTS = {
+    "costCentreType": 0,
+    "fiscProfessionalPercentage": 100.0,
+    "fiscRecupPercentage": 100.0,
+    "vatRecupPercentage": 100.0,
+}
 
 
 def read_seed(seed):
@@ -44,31 +57,53 @@ def monthly_periods(start, end):
     while datetime.date(year, month, 1) <= last:
         begin = max(first, datetime.date(year, month, 1))
         finish = min(last, datetime.date(year, month, calendar.monthrange(year, month)[1]))
-        periods.append({"bookyearPeriod": year * 100 + month,
-                        "startDate": begin.isoformat(), "endDate": finish.isoformat()})
+        periods.append(
+            {"bookyearPeriod": year * 100 + month, "startDate": begin.isoformat(), "endDate": finish.isoformat()}
+        )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return periods
 
 
 def _dossier(d):
     info = dict(DOSSIER_INFO_DEFAULTS)
-    info.update({k: v for k, v in d.items()
-                 if k not in ("id", "description", "disabled", "bookyears", "journals", "accounts",
-                              "vatcodes", "relations", "currencies")})
+    info.update(
+        {
+            k: v
+            for k, v in d.items()
+            if k
+            not in (
+                "id",
+                "description",
+                "disabled",
+                "bookyears",
+                "journals",
+                "accounts",
+                "vatcodes",
+                "relations",
+                "currencies",
+            )
+        }
+    )
     info["dossierDescription"] = d.get("description", "")
     bookyears = {}
     for b in d.get("bookyears", []):
-        bookyear = Bookyear(b["id"], b.get("description", b["start"][:4]), b["start"], b["end"],
-                            bool(b.get("closed", False)),
-                            copy.deepcopy(b.get("periods") or monthly_periods(b["start"], b["end"])))
+        bookyear = Bookyear(
+            b["id"],
+            b.get("description", b["start"][:4]),
+            b["start"],
+            b["end"],
+            bool(b.get("closed", False)),
+            copy.deepcopy(b.get("periods") or monthly_periods(b["start"], b["end"])),
+        )
         bookyear.journals = {j["key"]: _journal(j, bookyear.id) for j in d.get("journals", [])}
         bookyears[bookyear.id] = bookyear
     accounts = {}
     for a in d.get("accounts", []):
         account = dict(ACCOUNT_DEFAULTS)
         account.update({k: v for k, v in a.items() if not k.startswith("description_") and k != "nr"})
-        account["description"] = {f"description_{lang}": a.get(f"description_{lang}", "")
-                                  for lang in ("NL", "FR", "EN")}
+        account["description"] = {
+            f"description_{lang}": a.get(f"description_{lang}", "") for lang in ("NL", "FR", "EN")
+        }
         accounts[int(a["nr"])] = account
     vatcodes = {}
     for v in d.get("vatcodes", []):
@@ -76,8 +111,7 @@ def _dossier(d):
         code["basePercentage"] = float(code.get("basePercentage", 0))
         vatcodes[code["code"]] = code
     relations = [_relation(r, index) for index, r in enumerate(d.get("relations", []), start=1)]
-    dossier = Dossier(d["id"], info, bool(d.get("disabled", False)), bookyears, accounts, vatcodes,
-                      relations)
+    dossier = Dossier(d["id"], info, bool(d.get("disabled", False)), bookyears, accounts, vatcodes, relations)
     if "currencies" in d:
         dossier.currencies = list(d["currencies"])
     return dossier
@@ -89,9 +123,17 @@ def _journal(j, bookyear_id):
         if isinstance(value, dict):
             return value.get(str(bookyear_id), default)
         return value
-    return Journal(j["key"], j["name"], j.get("insertionType", 1), j.get("currencyCode"),
-                   per_bookyear("lastBookedDocumentNr"), bool(per_bookyear("closed", False)),
-                   per_bookyear("closedPeriod"), per_bookyear("protectedPeriod"))
+
+    return Journal(
+        j["key"],
+        j["name"],
+        j.get("insertionType", 1),
+        j.get("currencyCode"),
+        per_bookyear("lastBookedDocumentNr"),
+        bool(per_bookyear("closed", False)),
+        per_bookyear("closedPeriod"),
+        per_bookyear("protectedPeriod"),
+    )
 
 
 def _relation(r, index):

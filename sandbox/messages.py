@@ -12,35 +12,54 @@ MESSAGES = {
     -8: {"en": "No bookyears found", "nl": "Geen boekjaren gevonden", "fr": "Aucun exercice trouvé"},
     -9: {"en": "Unknown bookyear", "nl": "Onbekend boekjaar", "fr": "Exercice inconnu"},
     -10: {"en": "Unknown journal", "nl": "Onbekend dagboek", "fr": "Journal inconnu"},
-    -11: {"en": "Journal either closed or open by other user",
-          "nl": "Het dagboek is afgesloten of geopend door een andere gebruiker",
-          "fr": "Le journal est clôturé ou ouvert par un autre utilisateur"},
-    -13: {"en": "The document number is invalid. It must be ascending and follow on the last "
-                "document number of the journal.",
-          "nl": "Het document nummer is ongeldig. Het document nummer dient tevens oplopend te zijn "
-                "en dient opeenvolgend te zijn met het laatste document nummer van het dagboek.",
-          "fr": "Le numéro de document n'est pas valable. Il doit être croissant et suivre le "
-                "dernier numéro de document du journal."},
-    -14: {"en": "The period does not exist in the bookyear",
-          "nl": "De periode bestaat niet in het boekjaar",
-          "fr": "La période n'existe pas dans l'exercice"},
-    -15: {"en": "The period of the bookyear is protected",
-          "nl": "De periode van het boekjaar is beschermd",
-          "fr": "La période de l'exercice est protégée"},
+    -11: {
+        "en": "Journal either closed or open by other user",
+        "nl": "Het dagboek is afgesloten of geopend door een andere gebruiker",
+        "fr": "Le journal est clôturé ou ouvert par un autre utilisateur",
+    },
+    -13: {
+        "en": "The document number is invalid. It must be ascending and follow on the last "
+        "document number of the journal.",
+        "nl": "Het document nummer is ongeldig. Het document nummer dient tevens oplopend te zijn "
+        "en dient opeenvolgend te zijn met het laatste document nummer van het dagboek.",
+        "fr": "Le numéro de document n'est pas valable. Il doit être croissant et suivre le "
+        "dernier numéro de document du journal.",
+    },
+    -14: {
+        "en": "The period does not exist in the bookyear",
+        "nl": "De periode bestaat niet in het boekjaar",
+        "fr": "La période n'existe pas dans l'exercice",
+    },
+    -15: {
+        "en": "The period of the bookyear is protected",
+        "nl": "De periode van het boekjaar is beschermd",
+        "fr": "La période de l'exercice est protégée",
+    },
     -16: {"en": "Unknown relation", "nl": "Onbekende relatie", "fr": "Relation inconnue"},
     -19: {"en": "Unknown currency", "nl": "Onbekende munt", "fr": "Devise inconnue"},
     -20: {"en": "Illegal exchange rate", "nl": "Ongeldige wisselkoers", "fr": "Taux de change non valable"},
     -21: {"en": "Unknown account", "nl": "Onbekende rekening", "fr": "Compte inconnu"},
     -22: {"en": "Unknown VAT code", "nl": "Onbekende btw-code", "fr": "Code TVA inconnu"},
-    -23: {"en": "The amounts of the booking are not valid",
-          "nl": "De bedragen van de boeking zijn ongeldig",
-          "fr": "Les montants de l'écriture ne sont pas valables"},
-    -25: {"en": "Unknown financial line type", "nl": "Onbekend type financiële lijn",
-          "fr": "Type de ligne financière inconnu"},
-    -26: {"en": "The balancing could not be inserted", "nl": "De afpunting kon niet worden toegevoegd",
-          "fr": "Le lettrage n'a pas pu être ajouté"},
-    -29: {"en": "The journal is in the wrong mode", "nl": "Het dagboek staat in de verkeerde modus",
-          "fr": "Le journal est dans le mauvais mode"},
+    -23: {
+        "en": "The amounts of the booking are not valid",
+        "nl": "De bedragen van de boeking zijn ongeldig",
+        "fr": "Les montants de l'écriture ne sont pas valables",
+    },
+    -25: {
+        "en": "Unknown financial line type",
+        "nl": "Onbekend type financiële lijn",
+        "fr": "Type de ligne financière inconnu",
+    },
+    -26: {
+        "en": "The balancing could not be inserted",
+        "nl": "De afpunting kon niet worden toegevoegd",
+        "fr": "Le lettrage n'a pas pu être ajouté",
+    },
+    -29: {
+        "en": "The journal is in the wrong mode",
+        "nl": "Het dagboek staat in de verkeerde modus",
+        "fr": "Le journal est dans le mauvais mode",
+    },
     -33: {"en": "No bookings found", "nl": "Geen boekingen gevonden", "fr": "Aucune écriture trouvée"},
     -34: {"en": "Booking not found", "nl": "Boeking niet gevonden", "fr": "Écriture introuvable"},
     -36: {"en": "No Journals found", "nl": "Geen dagboeken gevonden", "fr": "Aucun journal trouvé"},
@@ -48,11 +67,16 @@ MESSAGES = {
     -42: {"en": "No VATCodes found", "nl": "Geen btw-codes gevonden", "fr": "Aucun code TVA trouvé"},
     -44: {"en": "No accounts found", "nl": "Geen rekeningen gevonden", "fr": "Aucun compte trouvé"},
     -47: {"en": "No relations found", "nl": "Geen relaties gevonden", "fr": "Aucune relation trouvée"},
-    -65: {"en": "No modified balancings found", "nl": "Geen gewijzigde afpuntingen gevonden",
-          "fr": "Aucun lettrage modifié trouvé"},
-    -80: {"en": "Maximum allowed calls per day reached",
-          "nl": "Maximum aantal oproepen per dag bereikt",
-          "fr": "Nombre maximum d'appels par jour atteint"},
+    -65: {
+        "en": "No modified balancings found",
+        "nl": "Geen gewijzigde afpuntingen gevonden",
+        "fr": "Aucun lettrage modifié trouvé",
+    },
+    -80: {
+        "en": "Maximum allowed calls per day reached",
+        "nl": "Maximum aantal oproepen per dag bereikt",
+        "fr": "Nombre maximum d'appels par jour atteint",
+    },
 }
 MESSAGES[-12] = MESSAGES[-11]
 

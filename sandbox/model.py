@@ -1,4 +1,5 @@
 """The in-memory Octopus world: plain records, no rules (those live in bookings.py / relations.py)."""
+
 from dataclasses import dataclass, field
 
 
@@ -13,6 +14,7 @@ class User:
 @dataclass
 class Journal:
     """One journal inside one bookyear: numbering and locks are per (bookyear, journal)."""
+
     key: str
     name: str
     insertion_type: int = 1
@@ -64,6 +66,7 @@ class Balancing:
 
     Keys are (bookyear id, journal key, document nr, line nr): line -1 is a buy/sell document as a
     whole, n the n-th line of a financial booking. Octopus names a balancing by its two keys."""
+
     debet: tuple
     credit: tuple
     amount: float

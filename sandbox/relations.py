@@ -1,14 +1,31 @@
 """Relation search and upsert rules (ref §4.5, §5.3)."""
+
 import copy
 
 # What Octopus fills in on create (ref §4.5, recorded 201 answer).
 RELATION_DEFAULTS = {
-    "active": True, "client": False, "corporationType": 0, "country": "",
-    "defaultBookingAccountClient": 0, "defaultBookingAccountSupplier": 0, "email": "",
-    "expirationDays": 30, "expirationType": 2, "factLanguage": 0, "fax": "",
-    "financialDiscount": False, "mobile": "", "sddActive": False, "sddMandateType": 0,
-    "sddSeqtype": 0, "supplier": False, "supplierPaymentMethod": 0, "telephone": "", "url": "",
-    "vatNr": "", "vatType": 0,
+    "active": True,
+    "client": False,
+    "corporationType": 0,
+    "country": "",
+    "defaultBookingAccountClient": 0,
+    "defaultBookingAccountSupplier": 0,
+    "email": "",
+    "expirationDays": 30,
+    "expirationType": 2,
+    "factLanguage": 0,
+    "fax": "",
+    "financialDiscount": False,
+    "mobile": "",
+    "sddActive": False,
+    "sddMandateType": 0,
+    "sddSeqtype": 0,
+    "supplier": False,
+    "supplierPaymentMethod": 0,
+    "telephone": "",
+    "url": "",
+    "vatNr": "",
+    "vatType": 0,
 }
 FILTERS = ("relationId", "extRelationId", "name", "vatNr")
 
@@ -16,8 +33,16 @@ FILTERS = ("relationId", "extRelationId", "name", "vatNr")
 # Relation lists (GET /relations, /relations/modified) always carry these, empty or not, and leave
 # out these when empty; the create answer (201) has its own shape, RELATION_DEFAULTS (recorded,
 # ref §4.5 and issue 17).
-LISTED_ALWAYS = ("bankAccountNr", "bicCode", "contactPerson", "firstName", "ibanAccountNr", "remarks",
-                 "searchField1", "searchField2")
+LISTED_ALWAYS = (
+    "bankAccountNr",
+    "bicCode",
+    "contactPerson",
+    "firstName",
+    "ibanAccountNr",
+    "remarks",
+    "searchField1",
+    "searchField2",
+)
 LISTED_IF_SET = ("email", "fax", "mobile", "telephone", "url")
 
 
@@ -61,6 +86,7 @@ def search(relations, filters):
         if "vatNr" in filters and relation.get("vatNr") == filters["vatNr"]:
             return True
         return False
+
     return [listed(r) for r in relations if matches(r)]
 
 

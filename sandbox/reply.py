@@ -1,4 +1,5 @@
 """What a route answers, and how it goes on the wire (JSON keys sorted, as Octopus does, ref §1)."""
+
 import json
 from dataclasses import dataclass
 

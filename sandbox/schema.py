@@ -6,6 +6,7 @@ it refuses any object it cannot read: 500 "Invalid elements in the passed object
 field in technicalInfo. So a misspelled field (`bookyearPeriodNr` for `bookyearPeriodeNr`) fails a
 test instead of being silently dropped.
 """
+
 from .errors import INVALID_ELEMENTS, ApiError
 
 KEY = {"id": None}
@@ -14,45 +15,112 @@ RELATION_IDENTIFICATION = {"relationKey": KEY, "externalRelationId": None}
 ATTACHMENT = {"fileName": None, "fileData": None}
 
 BUYSELL_LINE = {
-    "accountKey": None, "baseAmount": None, "vatCodeKey": None, "vatAmount": None, "comment": None,
-    "costCentreKey": KEY, "vatRecupPercentage": None, "intrastatServiceData": dict,
-    "overflowBookingServiceData": {"beginDate": None, "endDate": None,
-                                   "overflowBookingPeriodType": None, "accountNr": None},
+    "accountKey": None,
+    "baseAmount": None,
+    "vatCodeKey": None,
+    "vatAmount": None,
+    "comment": None,
+    "costCentreKey": KEY,
+    "vatRecupPercentage": None,
+    "intrastatServiceData": dict,
+    "overflowBookingServiceData": {
+        "beginDate": None,
+        "endDate": None,
+        "overflowBookingPeriodType": None,
+        "accountNr": None,
+    },
 }
 BUYSELL = {
-    "bookyearKey": BOOKYEAR_KEY, "journalKey": None, "documentSequenceNr": None,
-    "relationIdentificationServiceData": RELATION_IDENTIFICATION, "bookyearPeriodeNr": None,
-    "documentDate": None, "expiryDate": None, "comment": None, "orderReference": None,
-    "reference": None, "amount": None, "currencyCode": None, "exchangeRate": None,
-    "bookingLines": [BUYSELL_LINE], "paymentMethod": None,
+    "bookyearKey": BOOKYEAR_KEY,
+    "journalKey": None,
+    "documentSequenceNr": None,
+    "relationIdentificationServiceData": RELATION_IDENTIFICATION,
+    "bookyearPeriodeNr": None,
+    "documentDate": None,
+    "expiryDate": None,
+    "comment": None,
+    "orderReference": None,
+    "reference": None,
+    "amount": None,
+    "currencyCode": None,
+    "exchangeRate": None,
+    "bookingLines": [BUYSELL_LINE],
+    "paymentMethod": None,
 }
 FINANCIAL_LINE = {
-    "type": None, "accountKey": None, "externalRelationId": None, "relationId": None,
-    "reference": None, "amount": None, "costCentreKey": KEY,
+    "type": None,
+    "accountKey": None,
+    "externalRelationId": None,
+    "relationId": None,
+    "reference": None,
+    "amount": None,
+    "costCentreKey": KEY,
     "codaInfo": {"codaVersion": {"codaVersion": None}, "codaMoveLineData": None},
 }
 FINANCIAL = {
-    "bookyearKey": BOOKYEAR_KEY, "journalKey": None, "documentSequenceNr": None,
-    "bookyearPeriodeNr": None, "documentDate": None, "exchangeRate": None,
+    "bookyearKey": BOOKYEAR_KEY,
+    "journalKey": None,
+    "documentSequenceNr": None,
+    "bookyearPeriodeNr": None,
+    "documentDate": None,
+    "exchangeRate": None,
     "bookingLines": [FINANCIAL_LINE],
 }
 BUYSELL_REQUEST = {"buySellBookingServiceData": BUYSELL, "attachments": [ATTACHMENT]}
 FINANCIAL_REQUEST = {"financialDiversBookingServiceData": FINANCIAL, "attachments": [ATTACHMENT]}
 
-RELATION = dict.fromkeys((
-    "name", "firstName", "client", "defaultBookingAccountClient", "supplier",
-    "defaultBookingAccountSupplier", "streetAndNr", "postalCode", "city", "country",
-    "deliveryStreetAndNr", "deliveryPostalCode", "deliveryCity", "deliveryCountry", "telephone",
-    "email", "fax", "mobile", "url", "bankAccountNr", "ibanAccountNr", "bicCode",
-    "financialDiscount", "profession", "contactPerson", "corporationType", "currencyCode",
-    "remarks", "vatNr", "vatType", "expirationType", "expirationDays", "searchField1",
-    "searchField2", "externCustomerNr", "sddReference", "sddSeqtype", "sddMandateType",
-    "sddSignatureDate", "sddActive", "factLanguage", "active", "supplierPaymentMethod",
-    "invoiceDeliveryMethod", "participantId"))
+RELATION = dict.fromkeys(
+    (
+        "name",
+        "firstName",
+        "client",
+        "defaultBookingAccountClient",
+        "supplier",
+        "defaultBookingAccountSupplier",
+        "streetAndNr",
+        "postalCode",
+        "city",
+        "country",
+        "deliveryStreetAndNr",
+        "deliveryPostalCode",
+        "deliveryCity",
+        "deliveryCountry",
+        "telephone",
+        "email",
+        "fax",
+        "mobile",
+        "url",
+        "bankAccountNr",
+        "ibanAccountNr",
+        "bicCode",
+        "financialDiscount",
+        "profession",
+        "contactPerson",
+        "corporationType",
+        "currencyCode",
+        "remarks",
+        "vatNr",
+        "vatType",
+        "expirationType",
+        "expirationDays",
+        "searchField1",
+        "searchField2",
+        "externCustomerNr",
+        "sddReference",
+        "sddSeqtype",
+        "sddMandateType",
+        "sddSignatureDate",
+        "sddActive",
+        "factLanguage",
+        "active",
+        "supplierPaymentMethod",
+        "invoiceDeliveryMethod",
+        "participantId",
+    )
+)
 RELATION["relationIdentificationServiceData"] = RELATION_IDENTIFICATION
 
-BALANCING_KEY = {"bookyearKey": BOOKYEAR_KEY, "journalKey": None, "documentSequenceNr": None,
-                 "lineSequenceNr": None}
+BALANCING_KEY = {"bookyearKey": BOOKYEAR_KEY, "journalKey": None, "documentSequenceNr": None, "lineSequenceNr": None}
 BALANCING = {"debetKey": BALANCING_KEY, "creditKey": BALANCING_KEY, "balanceAmount": None}
 BALANCING_DELETE = {"debetKey": BALANCING_KEY, "creditKey": BALANCING_KEY}
 

@@ -1,5 +1,6 @@
 """HTTP plumbing: a threading server whose handler can stall, fail or drop the connection on
 purpose (faults), and otherwise hands requests to api.py or control.py."""
+
 import contextlib
 import socket
 import sys
@@ -41,8 +42,12 @@ class SandboxServer:
         self._httpd = _HTTPServer((self.host, self.port), _Handler)
         self._httpd.sandbox = self
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"octopus-sandbox-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"octopus-sandbox-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -89,8 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         if target.path == CONTROL_PREFIX or target.path.startswith(CONTROL_PREFIX + "/"):
             self._send(control.handle(sandbox.state, self.command, target.path, query, body))
         elif target.path.startswith(api.PREFIX + "/"):
-            request = api.Request(self.command, target.path[len(api.PREFIX):], query, self.headers,
-                                  body, self.client_address[0])
+            request = api.Request(
+                self.command, target.path[len(api.PREFIX) :], query, self.headers, body, self.client_address[0]
+            )
             self._octopus(sandbox, request)
         else:
             self._send(_error_reply(api.unknown_path(target.path)))
@@ -104,8 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send(_error_reply(error))
             return
-        state.record_call(f"{route.method} {route.template}",
-                          api.dossier_id(route, params, request.query))
+        state.record_call(f"{route.method} {route.template}", api.dossier_id(route, params, request.query))
         if state.latency_ms:
             sandbox.pause(state.latency_ms / 1000)
         fault = state.take_fault(self.path)

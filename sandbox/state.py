@@ -1,5 +1,6 @@
 """SandboxState: the thread-safe in-memory Octopus (tokens, clock, quotas, faults, counters) and
 the control API of ARCHITECTURE.md §1. Booking and relation rules live in bookings.py / relations.py."""
+
 import base64
 import copy
 import datetime
@@ -64,8 +65,9 @@ class SandboxState:
     def authenticate(self, user_name, password, software_house_uuid, ip_address):
         user = self.users.get(user_name)
         if user is None or user.password != password or user.software_house_uuid != software_house_uuid:
-            raise ApiError(401, f"Incrementing failed login attempt count for user {user_name}, "
-                                f"IP address {ip_address}. ")
+            raise ApiError(
+                401, f"Incrementing failed login attempt count for user {user_name}, IP address {ip_address}. "
+            )
         token = self._new_token({"sub": user.name})
         self._user_tokens[token] = (user.name, self.now() + TOKEN_LIFETIME)
         return token
@@ -84,11 +86,11 @@ class SandboxState:
         if dossier is None:
             raise ApiError(404, f"Dossier {dossier_id} not found", -4, "Dossier not found")
         if dossier_id not in user.dossier_ids:
-            raise ApiError(403, f"User {user.name} has no access to dossier {dossier_id}", -3,
-                           "Unauthorized or disabled dossier")
+            raise ApiError(
+                403, f"User {user.name} has no access to dossier {dossier_id}", -3, "Unauthorized or disabled dossier"
+            )
         if dossier.disabled:
-            raise ApiError(403, f"Dossier {dossier_id} is disabled", -5,
-                           "Unauthorized or disabled dossier")
+            raise ApiError(403, f"Dossier {dossier_id} is disabled", -5, "Unauthorized or disabled dossier")
         token = self._new_token({"sub": user.name, "dossier": dossier_id, "locale": locale_id})
         self._dossier_tokens[token] = (user.name, dossier_id, locale_id, self.now() + TOKEN_LIFETIME)
         return token
@@ -114,10 +116,11 @@ class SandboxState:
 
     def _new_token(self, claims):
         """Opaque to clients, but shaped like the JWTs Octopus hands out."""
+
         def part(obj):
             return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-        claims = dict(claims, iat=int(self.now()), exp=int(self.now()) + TOKEN_LIFETIME,
-                      jti=secrets.token_hex(8))
+
+        claims = dict(claims, iat=int(self.now()), exp=int(self.now()) + TOKEN_LIFETIME, jti=secrets.token_hex(8))
         return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{secrets.token_urlsafe(32)}"
 
     # -- counters, quotas, faults ----------------------------------------------------------------
@@ -135,8 +138,12 @@ class SandboxState:
         used = self._usage.get(key, 0)
         limit = self.limits.get(operation)
         if self.enforce_limits and limit is not None and used >= limit:
-            raise ApiError(429, f"Maximum allowed calls per day reached ({limit}) for {operation}",
-                           LIMIT_ERROR_CODE, "Maximum allowed calls per day reached")
+            raise ApiError(
+                429,
+                f"Maximum allowed calls per day reached ({limit}) for {operation}",
+                LIMIT_ERROR_CODE,
+                "Maximum allowed calls per day reached",
+            )
         self._usage[key] = used + 1
 
     def set_limit(self, operation, calls):
@@ -180,8 +187,11 @@ class SandboxState:
     def _set_journals(self, dossier_id, journal_key, bookyear_id, **values):
         with self.mutex:
             dossier = self._dossier(dossier_id)
-            years = [self._bookyear(dossier_id, bookyear_id)] if bookyear_id is not None \
+            years = (
+                [self._bookyear(dossier_id, bookyear_id)]
+                if bookyear_id is not None
                 else list(dossier.bookyears.values())
+            )
             for bookyear in years:
                 if journal_key is not None and journal_key not in bookyear.journals:
                     raise ValueError(f"no journal {journal_key} in bookyear {bookyear.id}")
@@ -216,8 +226,9 @@ class SandboxState:
             bookyear = self._bookyear(dossier_id, bookyear_id)
             if journal_key not in bookyear.journals:
                 raise ValueError(f"no journal {journal_key} in bookyear {bookyear_id}")
-            booking = bookings.typed_in_octopus(self.dossiers[dossier_id], bookyear,
-                                                bookyear.journals[journal_key], self.today(), self.now())
+            booking = bookings.typed_in_octopus(
+                self.dossiers[dossier_id], bookyear, bookyear.journals[journal_key], self.today(), self.now()
+            )
             return self.record(booking)
 
     def delete_booking(self, dossier_id, bookyear_id, journal_key, nr):
@@ -236,8 +247,9 @@ class SandboxState:
         of the stored booking; without them 10.00 is added to the first line and the total."""
         with self.mutex:
             try:
-                booking = bookings.change(self._dossier(dossier_id), (bookyear_id, journal_key, nr),
-                                          changes, self.now())
+                booking = bookings.change(
+                    self._dossier(dossier_id), (bookyear_id, journal_key, nr), changes, self.now()
+                )
             except ApiError as error:
                 raise ValueError(error.technical_info) from error
             return self.record(booking)
@@ -260,23 +272,33 @@ class SandboxState:
             amount = round(left if amount is None else float(amount), 2)
             if not 0 < amount <= left + balancings.TOLERANCE:
                 raise ValueError(f"{amount:.2f} is not between 0 and the open amount {left:.2f}")
-            line = {"type": invoice.type["type"], "relationId": invoice.type["relationKey"]["id"],
-                    "amount": amount if invoice.debit else -amount,
-                    "reference": balancings.display(dossier, invoice.key)}
+            line = {
+                "type": invoice.type["type"],
+                "relationId": invoice.type["relationKey"]["id"],
+                "amount": amount if invoice.debit else -amount,
+                "reference": balancings.display(dossier, invoice.key),
+            }
             bank = bookings.typed_in_octopus(dossier, bookyear, journal, self.today(), self.now(), [line])
             line_key = (bookyear_id, bank_journal, bank.nr, 1)
             debet, credit = (invoice.key, line_key) if invoice.debit else (line_key, invoice.key)
-            balancing = balancings.insert(dossier, {"debetKey": balancings.key_json(debet),
-                                                    "creditKey": balancings.key_json(credit),
-                                                    "balanceAmount": amount}, self.now())
+            balancing = balancings.insert(
+                dossier,
+                {
+                    "debetKey": balancings.key_json(debet),
+                    "creditKey": balancings.key_json(credit),
+                    "balanceAmount": amount,
+                },
+                self.now(),
+            )
             return {"booking": self.record(bank), "balancing": balancings.answer(dossier, balancing)}
 
     def delete_balancing(self, dossier_id, debet_key, credit_key):
         """Play "the accountant undid a balancing" (keys as BalancingKeyServiceData)."""
         with self.mutex:
             try:
-                balancings.delete(self._dossier(dossier_id), {"debetKey": debet_key, "creditKey": credit_key},
-                                  self.now())
+                balancings.delete(
+                    self._dossier(dossier_id), {"debetKey": debet_key, "creditKey": credit_key}, self.now()
+                )
             except ApiError as error:
                 raise ValueError(error.technical_info) from None
 
@@ -284,8 +306,9 @@ class SandboxState:
         """Current balancings, oldest first, as GET /balancings/modified shows them."""
         with self.mutex:
             dossier = self._dossier(dossier_id)
-            return [balancings.answer(dossier, b)
-                    for b in sorted(dossier.balancings.values(), key=lambda b: b.modified)]
+            return [
+                balancings.answer(dossier, b) for b in sorted(dossier.balancings.values(), key=lambda b: b.modified)
+            ]
 
     @staticmethod
     def _document(dossier, key):
@@ -303,12 +326,16 @@ class SandboxState:
         """A booking for tests and the page: `booking` is what the API client sent (what the addon
         wrote), `stored` how Octopus holds it and reads it back (issue 17); the same for a booking
         typed or changed in Octopus."""
-        return {"bookyearId": booking.bookyear_id, "journalKey": booking.journal_key,
-                "documentSequenceNr": booking.nr,
-                "booking": copy.deepcopy(booking.sent if booking.sent is not None else booking.data),
-                "stored": copy.deepcopy(booking.data),
-                "attachments": [dict(a) for a in booking.attachments],
-                "modified": format_timestamp(booking.modified), "enteredBy": booking.entered_by}
+        return {
+            "bookyearId": booking.bookyear_id,
+            "journalKey": booking.journal_key,
+            "documentSequenceNr": booking.nr,
+            "booking": copy.deepcopy(booking.sent if booking.sent is not None else booking.data),
+            "stored": copy.deepcopy(booking.data),
+            "attachments": [dict(a) for a in booking.attachments],
+            "modified": format_timestamp(booking.modified),
+            "enteredBy": booking.entered_by,
+        }
 
 
 def format_timestamp(epoch):

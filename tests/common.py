@@ -3,6 +3,7 @@
 One sandbox server runs per test class; every test starts from the demo seed (``setUp`` resets the
 sandbox and forgets the addon's daily call counters, as a new day would).
 """
+
 import json
 
 from odoo.tests import tagged
@@ -44,13 +45,15 @@ class OctopusCommon(AccountTestInvoicingCommon):
         cls.demo_dossier_seed = next(d for d in cls.seed["dossiers"] if d["id"] == DEMO_DOSSIER_ID)
         cls.company = cls.company_data["company"]
         cls.company.vat = cls.demo_dossier_seed["vatNr"]
-        cls.connection = cls.env["octopus.connection"].create({
-            "name": "Octopus sandbox",
-            "url": cls.sandbox.url,
-            "user": DEMO_USER,
-            "password_input": DEMO_PASSWORD,
-            "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
-        })
+        cls.connection = cls.env["octopus.connection"].create(
+            {
+                "name": "Octopus sandbox",
+                "url": cls.sandbox.url,
+                "user": DEMO_USER,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+            }
+        )
         cls.dossier = cls.env["octopus.dossier"]
 
     def setUp(self):

@@ -1,5 +1,6 @@
 """Set-up shared by the push tests: the demo company linked to sandbox dossier 1001, its sales journal
 mapped to V1 and its purchase journal to A1, partners that exist in the dossier's relations."""
+
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -13,7 +14,6 @@ SEED_LAST = {"V1": 143, "A1": 158, "F1": 77}  # lastBookedDocumentNr of bookyear
 
 @tagged("post_install", "-at_install")
 class PushCommon(OctopusCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -24,12 +24,29 @@ class PushCommon(OctopusCommon):
         cls.sale_journal.octopus_journal_id = cls.octopus_journals["V1"]
         cls.purchase_journal.octopus_journal_id = cls.octopus_journals["A1"]
         be = cls.env.ref("base.be")
-        cls.customer = cls.env["res.partner"].create({
-            "name": "Bakkerij Peeters", "is_company": True, "vat": "BE0412345614", "country_id": be.id,
-            "street": "Veldstraat 12", "zip": "9000", "city": "Gent", "email": "boekhouding@peeters.be"})
-        cls.supplier = cls.env["res.partner"].create({
-            "name": "Drukkerij Janssens BV", "is_company": True, "vat": "BE0456789133", "country_id": be.id,
-            "street": "Doorniksestraat 40", "zip": "8500", "city": "Kortrijk"})
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Bakkerij Peeters",
+                "is_company": True,
+                "vat": "BE0412345614",
+                "country_id": be.id,
+                "street": "Veldstraat 12",
+                "zip": "9000",
+                "city": "Gent",
+                "email": "boekhouding@peeters.be",
+            }
+        )
+        cls.supplier = cls.env["res.partner"].create(
+            {
+                "name": "Drukkerij Janssens BV",
+                "is_company": True,
+                "vat": "BE0456789133",
+                "country_id": be.id,
+                "street": "Doorniksestraat 40",
+                "zip": "8500",
+                "city": "Kortrijk",
+            }
+        )
         cls.tax_sale_21 = cls._tax("attn_VAT-OUT-21-L")
         cls.tax_purchase_21 = cls._tax("attn_VAT-IN-V81-21")
 
@@ -42,8 +59,9 @@ class PushCommon(OctopusCommon):
     def _octopus_bank_journal(cls):
         """The company's bank journal, its IBAN mapped to the Octopus financial journal F1."""
         journal = cls.company_data["default_journal_bank"]
-        journal.bank_account_id = cls.env["res.partner.bank"].create({
-            "acc_number": "BE71096123456769", "partner_id": cls.company.partner_id.id})
+        journal.bank_account_id = cls.env["res.partner.bank"].create(
+            {"acc_number": "BE71096123456769", "partner_id": cls.company.partner_id.id}
+        )
         journal.bank_account_id.octopus_journal_id = cls.octopus_journals["F1"]
         return journal
 
@@ -52,22 +70,37 @@ class PushCommon(OctopusCommon):
         return cls.env.ref(f"account.{cls.company.id}_{template_id}")
 
     @classmethod
-    def _move(cls, move_type="out_invoice", partner=None, lines=None, invoice_date=INVOICE_DATE, post=True,
-              journal=None):
+    def _move(
+        cls, move_type="out_invoice", partner=None, lines=None, invoice_date=INVOICE_DATE, post=True, journal=None
+    ):
         """A move with `lines` = [(price_unit, taxes[, account])]; posted unless told otherwise."""
         sale = move_type.startswith("out_")
         journal = journal or (cls.sale_journal if sale else cls.purchase_journal)
         default_tax = cls.tax_sale_21 if sale else cls.tax_purchase_21
         line_vals = []
         for line in lines or [(100.0, default_tax)]:
-            vals = {"name": f"Line {len(line_vals) + 1}", "quantity": 1, "price_unit": line[0],
-                    "tax_ids": [Command.set(line[1].ids)]}
+            vals = {
+                "name": f"Line {len(line_vals) + 1}",
+                "quantity": 1,
+                "price_unit": line[0],
+                "tax_ids": [Command.set(line[1].ids)],
+            }
             if len(line) > 2:
                 vals["account_id"] = line[2].id
             line_vals.append(Command.create(vals))
-        move = cls.env["account.move"].with_company(cls.company).create({
-            "move_type": move_type, "partner_id": (partner or (cls.customer if sale else cls.supplier)).id,
-            "journal_id": journal.id, "invoice_date": invoice_date, "invoice_line_ids": line_vals})
+        move = (
+            cls.env["account.move"]
+            .with_company(cls.company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or (cls.customer if sale else cls.supplier)).id,
+                    "journal_id": journal.id,
+                    "invoice_date": invoice_date,
+                    "invoice_line_ids": line_vals,
+                }
+            )
+        )
         if post:
             move.action_post()
         return move
@@ -82,8 +115,7 @@ class PushCommon(OctopusCommon):
         return move.octopus_booking_ids.filtered(lambda b: b.kind == kind)
 
     def _bookings(self, journal_key=None):
-        return [b for b in self.sandbox.state.bookings(DEMO_DOSSIER_ID)
-                if journal_key in (None, b["journalKey"])]
+        return [b for b in self.sandbox.state.bookings(DEMO_DOSSIER_ID) if journal_key in (None, b["journalKey"])]
 
     def _calls(self, operation):
         """Octopus calls the sandbox received for `operation`, e.g. "POST /dossiers/{dossierId}/buysellbookings"."""

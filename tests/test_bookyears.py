@@ -47,8 +47,10 @@ class TestBookyears(OctopusCommon):
         self.assertEqual(len(self.dossier.account_ids), len(self.demo_dossier_seed["accounts"]))
         revenue = self.dossier.account_ids.filtered(lambda a: a.number == 700000)
         self.assertEqual(revenue.name, "Verkopen handelsgoederen")
-        self.assertEqual(sorted(self.dossier.vat_code_ids.mapped("code")),
-                         sorted(v["code"] for v in self.demo_dossier_seed["vatcodes"]))
+        self.assertEqual(
+            sorted(self.dossier.vat_code_ids.mapped("code")),
+            sorted(v["code"] for v in self.demo_dossier_seed["vatcodes"]),
+        )
         ic = self.dossier.vat_code_ids.filtered(lambda c: c.code == "IC")
         self.assertEqual((ic.vat_type, ic.percentage, ic.name), ("2", 0.0, "Intracommunautaire levering"))
         self.assertTrue(self.dossier.last_sync_date)
@@ -57,9 +59,17 @@ class TestBookyears(OctopusCommon):
 
     def test_sync_again_changes_nothing(self):
         self.dossier.action_sync_bookyears()
-        before = {model: self.env[model].search([("company_id", "=", self.company.id)]).ids
-                  for model in ("octopus.bookyear", "octopus.bookyear.period", "octopus.journal",
-                                "octopus.journal.year", "octopus.account", "octopus.vat.code")}
+        before = {
+            model: self.env[model].search([("company_id", "=", self.company.id)]).ids
+            for model in (
+                "octopus.bookyear",
+                "octopus.bookyear.period",
+                "octopus.journal",
+                "octopus.journal.year",
+                "octopus.account",
+                "octopus.vat.code",
+            )
+        }
 
         kind, _message = self._notification(self.dossier.action_sync_bookyears())
 
@@ -89,8 +99,9 @@ class TestBookyears(OctopusCommon):
         self.dossier.action_sync_bookyears()
         seed = demo_seed()
         dossier_seed = next(d for d in seed["dossiers"] if d["id"] == DEMO_DOSSIER_ID)
-        dossier_seed["bookyears"].append({"id": 3, "description": "2027", "start": "2027-01-01",
-                                          "end": "2027-12-31", "closed": False})
+        dossier_seed["bookyears"].append(
+            {"id": 3, "description": "2027", "start": "2027-01-01", "end": "2027-12-31", "closed": False}
+        )
         self.sandbox.state.reset(seed=seed)
 
         self.dossier.action_sync_bookyears()
@@ -133,15 +144,23 @@ class TestBookyears(OctopusCommon):
 
         self.assertEqual(kind, "warning")
         self.assertIn("twice a day", message)
-        self.assertEqual(self.sandbox.state.call_counts.get("GET /dossiers/{dossierId}/accounts"), 2,
-                         "the third read is stopped before it reaches Octopus")
+        self.assertEqual(
+            self.sandbox.state.call_counts.get("GET /dossiers/{dossierId}/accounts"),
+            2,
+            "the third read is stopped before it reaches Octopus",
+        )
         self.assertTrue(self._journal_year("V1").closed, "the rest is still synchronised")
         self.assertEqual(len(self.dossier.account_ids), len(self.demo_dossier_seed["accounts"]), "accounts are kept")
         self.assertEqual(len(self.dossier.vat_code_ids), len(self.demo_dossier_seed["vatcodes"]))
 
     def test_only_octopus_managers_synchronise(self):
-        invoicer = new_test_user(self.env, login="octopus_sync_invoicer", groups="account.group_account_invoice",
-                                 company_id=self.company.id, company_ids=[self.company.id])
+        invoicer = new_test_user(
+            self.env,
+            login="octopus_sync_invoicer",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
         with self.assertRaises(AccessError):
             self.dossier.with_user(invoicer).action_sync_bookyears()
         self.assertNotIn("GET /dossiers/{dossierId}/bookyears", self.sandbox.state.call_counts)
@@ -186,7 +205,8 @@ class TestBookyears(OctopusCommon):
 
         self.dossier._refresh_journal_numbers(bookyear, use_reserve=True)
 
-        self.assertEqual(self.sandbox.state.call_counts.get(
-            "GET /dossiers/{dossierId}/bookyears/{bookyearId}/journals"), calls + 1)
+        self.assertEqual(
+            self.sandbox.state.call_counts.get("GET /dossiers/{dossierId}/bookyears/{bookyearId}/journals"), calls + 1
+        )
         self.assertLess(counter._allowed("GET /journals"), counter._allowed("GET /journals", use_reserve=True))
         self.assertEqual(counter._remaining(self.connection, "GET /journals", DEMO_DOSSIER_ID, use_reserve=True), 2)

@@ -82,8 +82,11 @@ class TestConnection(OctopusCommon):
             self.connection.url = "http://service.inaras.be/octopus-rest-api/v1"
         with self.assertRaisesRegex(ValidationError, "not encrypted"):
             self.connection.url = "http://10.0.0.5:8099/octopus-rest-api/v1"
-        for url in ("https://service.inaras.be/octopus-rest-api/v1",
-                    "http://localhost:8099/octopus-rest-api/v1", "http://127.0.0.1:8099/octopus-rest-api/v1"):
+        for url in (
+            "https://service.inaras.be/octopus-rest-api/v1",
+            "http://localhost:8099/octopus-rest-api/v1",
+            "http://127.0.0.1:8099/octopus-rest-api/v1",
+        ):
             self.connection.url = url
             self.assertEqual(self.connection.url, url)
 
@@ -114,10 +117,20 @@ class TestConnectionSecrets(OctopusCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.invoicing_user = new_test_user(cls.env, login="octopus_invoicer", groups="account.group_account_invoice",
-                                           company_id=cls.company.id, company_ids=[cls.company.id])
-        cls.manager = new_test_user(cls.env, login="octopus_manager", groups="account.group_account_manager",
-                                    company_id=cls.company.id, company_ids=[cls.company.id])
+        cls.invoicing_user = new_test_user(
+            cls.env,
+            login="octopus_invoicer",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="octopus_manager",
+            groups="account.group_account_manager",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
 
     def test_non_manager_cannot_read_credentials(self):
         connection = self.connection.with_user(self.invoicing_user)
@@ -135,8 +148,9 @@ class TestConnectionSecrets(OctopusCommon):
         with self.assertRaises(AccessError):
             connection.read(["password"])
 
-        result = connection.web_save({"password_input": "new secret"},
-                                     {"password_input": {}, "password_set": {}, "software_house_uuid": {}})
+        result = connection.web_save(
+            {"password_input": "new secret"}, {"password_input": {}, "password_set": {}, "software_house_uuid": {}}
+        )
 
         self.assertEqual(result[0]["password_input"], False)
         self.assertTrue(result[0]["password_set"])
@@ -151,12 +165,14 @@ class TestConnectionSecrets(OctopusCommon):
         connection.write({"name": "Renamed sandbox", "password_input": "changed secret"})
         self.env.flush_all()
         self.env.cr.precommit.run()
-        messages = self.env["mail.message"].search([("model", "=", "octopus.connection"),
-                                                    ("res_id", "=", self.connection.id)])
+        messages = self.env["mail.message"].search(
+            [("model", "=", "octopus.connection"), ("res_id", "=", self.connection.id)]
+        )
         tracked = messages.tracking_value_ids
         self.assertIn("Renamed sandbox", tracked.mapped("new_value_char"), "tracking works here")
-        texts = " ".join(messages.mapped(lambda m: str(m.body))
-                         + tracked.mapped(lambda t: f"{t.old_value_char} {t.new_value_char}"))
+        texts = " ".join(
+            messages.mapped(lambda m: str(m.body)) + tracked.mapped(lambda t: f"{t.old_value_char} {t.new_value_char}")
+        )
         self.assertNotIn("changed secret", texts)
         self.assertNotIn(DEMO_PASSWORD, texts)
 

@@ -25,8 +25,9 @@ class TestDifferences(PushCommon):
 
     def _report(self):
         self.dossier._check_differences(self.bookyear)
-        return self.env["octopus.difference"].search([("dossier_id", "=", self.dossier.id),
-                                                       ("bookyear_id", "=", self.bookyear.id)])
+        return self.env["octopus.difference"].search(
+            [("dossier_id", "=", self.dossier.id), ("bookyear_id", "=", self.bookyear.id)]
+        )
 
     def _line(self, lines, move):
         return lines.filtered(lambda line: line.move_id == move)
@@ -34,8 +35,10 @@ class TestDifferences(PushCommon):
     def test_fingerprint_kept_when_sent(self):
         [move] = self._sent(1)
         fingerprint = self._booking(move).sent_fingerprint
-        self.assertEqual((fingerprint["total"], fingerprint["vat"], fingerprint["relation"], fingerprint["date"]),
-                         (12100, 2100, 1, "2026-03-05"))
+        self.assertEqual(
+            (fingerprint["total"], fingerprint["vat"], fingerprint["relation"], fingerprint["date"]),
+            (12100, 2100, 1, "2026-03-05"),
+        )
         self.assertEqual(fingerprint["lines"], [["700000", "21", 10000, 2100]])
         self.assertEqual(fingerprint["partner"], self.customer.id)
 
@@ -56,10 +59,12 @@ class TestDifferences(PushCommon):
         self.sandbox.state.delete_booking(DEMO_DOSSIER_ID, 2, "V1", first)
         self.sandbox.state.change_booking(DEMO_DOSSIER_ID, 2, "V1", first + 1)
         lines = self._report()
-        self.assertEqual((self._line(lines, deleted).category, self._line(lines, deleted).detail),
-                         ("missing", "deleted in Octopus"))
-        self.assertEqual((self._line(lines, changed).category, self._line(lines, changed).detail),
-                         ("different", "total, lines"))
+        self.assertEqual(
+            (self._line(lines, deleted).category, self._line(lines, deleted).detail), ("missing", "deleted in Octopus")
+        )
+        self.assertEqual(
+            (self._line(lines, changed).category, self._line(lines, changed).detail), ("different", "total, lines")
+        )
         self.assertEqual(self._line(lines, changed).octopus_total - self._line(lines, changed).odoo_total, 10.0)
         self.assertEqual(self._line(lines, same).category, "ok")
         self.assertEqual(self.dossier.difference_count, 2)
@@ -67,8 +72,9 @@ class TestDifferences(PushCommon):
 
     def test_other_relation_and_date_in_octopus(self):
         [move] = self._sent(1)
-        self.sandbox.state.change_booking(DEMO_DOSSIER_ID, 2, "V1", SEED_LAST["V1"] + 1,
-                                          changes={"documentDate": "2026-03-07"})
+        self.sandbox.state.change_booking(
+            DEMO_DOSSIER_ID, 2, "V1", SEED_LAST["V1"] + 1, changes={"documentDate": "2026-03-07"}
+        )
         line = self._line(self._report(), move)
         self.assertEqual((line.category, line.detail), ("different", "date"))
 
@@ -80,7 +86,7 @@ class TestDifferences(PushCommon):
         line = self._line(lines, move)
         self.assertEqual(line.category, "missing")
         self.assertIn("TYPED-42", line.detail)
-        self.assertEqual(lines.filtered(lambda l: l.category == "only_octopus").reference, "TYPED-42")
+        self.assertEqual(lines.filtered(lambda line: line.category == "only_octopus").reference, "TYPED-42")
 
     def test_changed_in_odoo_after_sending(self):
         move, _other = self._sent(2)
@@ -97,14 +103,22 @@ class TestDifferences(PushCommon):
         self._sent(2)
         self.sandbox.state.book_directly(DEMO_DOSSIER_ID, 2, "V1")
         lines = self._report()
-        only = lines.filtered(lambda l: l.category == "only_octopus")
+        only = lines.filtered(lambda line: line.category == "only_octopus")
         self.assertEqual(len(only), 1)
         self.assertFalse(only.move_id)
         self.assertEqual(self.dossier.difference_count, 0, "shown for information, not a difference")
         [group] = self.env["octopus.difference"].read_group(
-            [("id", "in", lines.ids)], ["odoo_count:sum", "octopus_count:sum", "odoo_total:sum",
-                                        "octopus_total:sum", "odoo_vat:sum", "octopus_vat:sum"],
-            ["journal_key"])
+            [("id", "in", lines.ids)],
+            [
+                "odoo_count:sum",
+                "octopus_count:sum",
+                "odoo_total:sum",
+                "octopus_total:sum",
+                "odoo_vat:sum",
+                "octopus_vat:sum",
+            ],
+            ["journal_key"],
+        )
         self.assertEqual((group["journal_key"], group["odoo_count"], group["octopus_count"]), ("V1", 2, 3))
         self.assertEqual((group["odoo_total"], group["odoo_vat"]), (363.0, 63.0))
         self.assertEqual(group["octopus_total"] - group["odoo_total"], only.octopus_total)

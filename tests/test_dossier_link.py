@@ -36,10 +36,12 @@ class TestDossierLink(OctopusCommon):
 
     def test_vat_in_odd_formats_finds_the_same_dossier(self):
         # Odoo keeps "0477472701" as typed for a Belgian company; Octopus may store spaces or lower case.
-        for company_vat, octopus_vat in [("BE 0477.472.701", "BE0477.472.701"),
-                                         ("be0477472701", "BE 0477 472 701"),
-                                         ("0477472701", "be0477.472.701"),
-                                         ("BE0477472701", "0477472701")]:
+        for company_vat, octopus_vat in [
+            ("BE 0477.472.701", "BE0477.472.701"),
+            ("be0477472701", "BE 0477 472 701"),
+            ("0477472701", "be0477.472.701"),
+            ("BE0477472701", "0477472701"),
+        ]:
             with self.subTest(company_vat=company_vat, octopus_vat=octopus_vat):
                 self.sandbox.state.dossiers[DEMO_DOSSIER_ID].info["vatNr"] = octopus_vat
                 self.company.vat = company_vat
@@ -72,8 +74,9 @@ class TestDossierLink(OctopusCommon):
         self.assertEqual(self.company.octopus_dossier_id.name, "Events & Tickets BV")
 
     def test_several_connections_are_searched_and_offered(self):
-        second = self.connection.copy({"name": "Second login", "password_input": DEMO_PASSWORD,
-                                       "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID})
+        second = self.connection.copy(
+            {"name": "Second login", "password_input": DEMO_PASSWORD, "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID}
+        )
         second.action_test_connection()
 
         action = self.company.action_octopus_link_dossier()
@@ -84,9 +87,16 @@ class TestDossierLink(OctopusCommon):
         self.assertEqual(self.company.octopus_dossier_id.connection_id, second)
 
     def test_company_connection_comes_before_shared_ones(self):
-        own = self.env["octopus.connection"].create({
-            "name": "Own login", "url": self.sandbox.url, "user": DEMO_USER, "password_input": DEMO_PASSWORD,
-            "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID, "company_id": self.company.id})
+        own = self.env["octopus.connection"].create(
+            {
+                "name": "Own login",
+                "url": self.sandbox.url,
+                "user": DEMO_USER,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+                "company_id": self.company.id,
+            }
+        )
         own.action_test_connection()
 
         self.company.action_octopus_link_dossier()

@@ -6,6 +6,7 @@ Workers need committed data, which a TransactionCase cannot give: the campaign b
 and moves through its own cursors, commits, and removes them again at the end (as
 test_push_concurrency.py does). The logic lives in campaign/, shared with bench/run faults.
 """
+
 from odoo.modules.registry import Registry
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
@@ -15,7 +16,6 @@ from odoo.addons.account_octopus.campaign.campaign import Campaign, Config
 
 @tagged("post_install", "-at_install")
 class TestFaultCampaign(BaseCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -23,9 +23,16 @@ class TestFaultCampaign(BaseCase):
         assert cls.registry.test_cr is None, "needs real cursors, not the test cursor"
 
     def test_nothing_lost_nothing_twice(self):
-        config = Config(moves=300, dossiers=2, payment_dossiers=1, workers=2, customers=20,
-                        booking_limit=80,  # each dossier needs two days: limits reached, days roll over
-                        first_dossier_id=3101, seed=4711)
+        config = Config(
+            moves=300,
+            dossiers=2,
+            payment_dossiers=1,
+            workers=2,
+            customers=20,
+            booking_limit=80,  # each dossier needs two days: limits reached, days roll over
+            first_dossier_id=3101,
+            seed=4711,
+        )
         campaign = Campaign(self.registry, config)
         self.addCleanup(campaign.cleanup, remove=True)
         campaign.setup().run()
@@ -37,8 +44,16 @@ class TestFaultCampaign(BaseCase):
         self.assertEqual(check.get("duplicates", 0), 0, problems)
         self.assertEqual(check.get("lost", 0), 0, problems)
         self.assertEqual(check["booked_exactly_once"], 300, problems)
-        for key in ("orphan_bookings", "amount_mismatches", "line_mismatches", "number_mismatches",
-                    "payments_lost", "payments_duplicated", "payment_mismatches", "duplicate_relations"):
+        for key in (
+            "orphan_bookings",
+            "amount_mismatches",
+            "line_mismatches",
+            "number_mismatches",
+            "payments_lost",
+            "payments_duplicated",
+            "payment_mismatches",
+            "duplicate_relations",
+        ):
             self.assertEqual(check.get(key, 0), 0, f"{key}:\n{problems}")
         self.assertEqual(check.get("state_sent"), 300)
         self.assertFalse(figures["worker_errors"], campaign.worker_errors[:3])
@@ -49,5 +64,7 @@ class TestFaultCampaign(BaseCase):
             self.assertTrue(injected.get(kind), f"no {kind} fault in {injected}")
         self.assertGreater(figures["simulated_days"], 0, "the daily limits were reached")
         self.assertGreater(check.get("attempts_adopted", 0), 0, "lost replies were found in Octopus")
-        self.assertTrue(all(figures["worker_outcomes"].get(name, {}).get("sent")
-                            for name in ("worker-1", "worker-2")), figures["worker_outcomes"])
+        self.assertTrue(
+            all(figures["worker_outcomes"].get(name, {}).get("sent") for name in ("worker-1", "worker-2")),
+            figures["worker_outcomes"],
+        )

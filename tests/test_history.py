@@ -20,8 +20,9 @@ class TestHistory(PushCommon):
         return moves
 
     def _wizard(self, **values):
-        return self.env["octopus.history.wizard"].create({"dossier_id": self.dossier.id, "date_from": "2026-01-01",
-                                                          **values})
+        return self.env["octopus.history.wizard"].create(
+            {"dossier_id": self.dossier.id, "date_from": "2026-01-01", **values}
+        )
 
     def _references(self):
         return [b["booking"]["reference"] for b in self._bookings("V1")]
@@ -37,8 +38,9 @@ class TestHistory(PushCommon):
     def test_protected_period_is_left_out_with_its_reason(self):
         kept = self._earlier(2)
         refused = self._earlier(1, invoice_date="2026-01-20")
-        year = self.octopus_journals["V1"]._year_for(self.dossier._period_for_date(fields.Date.to_date("2026-01-20"))
-                                                     .bookyear_id)
+        year = self.octopus_journals["V1"]._year_for(
+            self.dossier._period_for_date(fields.Date.to_date("2026-01-20")).bookyear_id
+        )
         year.protected_period = 202601
         wizard = self._wizard()
         self.assertEqual((wizard.move_count, wizard.blocked_count), (2, 1))
@@ -75,7 +77,7 @@ class TestHistory(PushCommon):
                 new = self._move(lines=[(1000.0 + day, self.tax_sale_21)])
                 self._push()
                 stored = self._references()
-                order.append(stored[len(sum(order, [])):])
+                order.append(stored[len(sum(order, [])) :])
                 self.assertEqual(order[day][0], new.name, "the day's new invoice first")
                 self.assertEqual(new.octopus_state, "sent")
         self.assertEqual([len(day) for day in order], [4, 4, 3])

@@ -51,17 +51,21 @@ class TestLinkCompanies(OctopusCommon):
 
         self.assertTrue(action["params"]["sticky"], "what the button did stays on screen")
         self.assertEqual(action["params"]["message"], "2 bookyears, 6 journals, 38 accounts, 11 VAT codes read.")
-        self.assertEqual(dossier.message_ids[:1].body, "<p>2 bookyears, 6 journals, 38 accounts, 11 VAT codes read.</p>")
+        self.assertEqual(
+            dossier.message_ids[:1].body, "<p>2 bookyears, 6 journals, 38 accounts, 11 VAT codes read.</p>"
+        )
         self.assertIn(self.zonneveld.id, web_client.action_octopus_open_dossier()["context"]["allowed_company_ids"])
 
     def test_dossier_buttons_work_for_a_company_that_is_not_active(self):
         self.zonneveld.action_octopus_link_dossier()
         dossier = self.zonneveld.octopus_dossier_id.with_context(
-            allowed_company_ids=[self.zonneveld.id, self.company.id])
+            allowed_company_ids=[self.zonneveld.id, self.company.id]
+        )
         # the dossier form opened from the portfolio, then Demo BV chosen as the only active company
         dossier.action_sync_bookyears()
         kind, _message = self._notification(
-            dossier.with_context(allowed_company_ids=[self.zonneveld.id]).action_check_mapping())
+            dossier.with_context(allowed_company_ids=[self.zonneveld.id]).action_check_mapping()
+        )
         self.assertEqual(kind, "warning", "nothing is mapped yet")
 
     # -- Link companies ------------------------------------------------------------------------
@@ -111,17 +115,39 @@ class TestLinkCompanies(OctopusCommon):
         self.assertTrue(dossier.last_sync_date)
 
         company = company.with_company(company)
-        journal = self.env["account.journal"].with_company(company).search(
-            [("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
-        tax = self.env["account.tax"].with_company(company).search(
-            [("company_id", "=", company.id), ("type_tax_use", "=", "sale"), ("amount", "=", 21)], limit=1)
+        journal = (
+            self.env["account.journal"]
+            .with_company(company)
+            .search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        )
+        tax = (
+            self.env["account.tax"]
+            .with_company(company)
+            .search([("company_id", "=", company.id), ("type_tax_use", "=", "sale"), ("amount", "=", 21)], limit=1)
+        )
         partner = self.env["res.partner"].create({"name": "Mede-eigenaar Dupont"})
-        invoice = self.env["account.move"].with_company(company).create({
-            "move_type": "out_invoice", "partner_id": partner.id, "journal_id": journal.id,
-            "invoice_date": date(2026, 3, 1),
-            "invoice_line_ids": [Command.create({"name": "Provisie werkkapitaal", "quantity": 1,
-                                                 "price_unit": 500.0, "tax_ids": [Command.set(tax.ids)]})],
-        })
+        invoice = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "journal_id": journal.id,
+                    "invoice_date": date(2026, 3, 1),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Provisie werkkapitaal",
+                                "quantity": 1,
+                                "price_unit": 500.0,
+                                "tax_ids": [Command.set(tax.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, 605.0)

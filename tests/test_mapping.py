@@ -18,8 +18,11 @@ class TestMapping(OctopusCommon):
         return self.env.ref(f"account.{self.company.id}_{template_id}")
 
     def _account(self, code):
-        return self.env["account.account"].with_company(self.company).create(
-            {"code": code, "name": f"Account {code}", "account_type": "income"})
+        return (
+            self.env["account.account"]
+            .with_company(self.company)
+            .create({"code": code, "name": f"Account {code}", "account_type": "income"})
+        )
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -27,10 +30,16 @@ class TestMapping(OctopusCommon):
         revenue = self.company_data["default_account_revenue"]
         self.assertEqual(revenue.code, "700000")
         self.assertEqual(revenue._octopus_account_number(self.dossier), 700000)
-        self.assertEqual(self._account("7020")._octopus_account_number(self.dossier), 702000,
-                         "a shorter Belgian code names the six-digit Octopus account")
-        existing = self.env["account.account"].with_company(self.company).search(
-            [*self.env["account.account"]._check_company_domain(self.company), ("code", "=", "701000")])
+        self.assertEqual(
+            self._account("7020")._octopus_account_number(self.dossier),
+            702000,
+            "a shorter Belgian code names the six-digit Octopus account",
+        )
+        existing = (
+            self.env["account.account"]
+            .with_company(self.company)
+            .search([*self.env["account.account"]._check_company_domain(self.company), ("code", "=", "701000")])
+        )
         self.assertEqual(existing._octopus_account_number(self.dossier), 701000)
         self.assertFalse(self._account("709999")._octopus_account_number(self.dossier), "not in the dossier")
         self.assertFalse(self._account("X70000")._octopus_account_number(self.dossier), "not a number")
@@ -47,12 +56,23 @@ class TestMapping(OctopusCommon):
 
     def test_default_vat_codes_of_belgian_taxes(self):
         expected = {
-            "attn_VAT-OUT-21-L": "21", "attn_VAT-OUT-12-L": "12", "attn_VAT-OUT-06-L": "06",
-            "attn_VAT-OUT-00-L": "00", "attn_VAT-OUT-00-EU-L": "IC", "attn_VAT-OUT-00-EU-S": "IC",
-            "attn_VAT-OUT-00-EU-T": "IC", "attn_VAT-OUT-00-ROW": "EX", "attn_VAT-OUT-00-CC": False,
-            "attn_VAT-IN-V81-21": "D21", "attn_VAT-IN-V82-21-S": "D21", "attn_VAT-IN-V81-06": "D06",
-            "attn_VAT-IN-V81-00": "D00", "attn_VAT-IN-V82-CAR-EXC": "D21", "attn_VAT-IN-V81-21-EU": "DIC",
-            "attn_VAT-IN-V81-21-ROW-CC": False, "attn_VAT-IN-V81-21-CC": False,
+            "attn_VAT-OUT-21-L": "21",
+            "attn_VAT-OUT-12-L": "12",
+            "attn_VAT-OUT-06-L": "06",
+            "attn_VAT-OUT-00-L": "00",
+            "attn_VAT-OUT-00-EU-L": "IC",
+            "attn_VAT-OUT-00-EU-S": "IC",
+            "attn_VAT-OUT-00-EU-T": "IC",
+            "attn_VAT-OUT-00-ROW": "EX",
+            "attn_VAT-OUT-00-CC": False,
+            "attn_VAT-IN-V81-21": "D21",
+            "attn_VAT-IN-V82-21-S": "D21",
+            "attn_VAT-IN-V81-06": "D06",
+            "attn_VAT-IN-V81-00": "D00",
+            "attn_VAT-IN-V82-CAR-EXC": "D21",
+            "attn_VAT-IN-V81-21-EU": "DIC",
+            "attn_VAT-IN-V81-21-ROW-CC": False,
+            "attn_VAT-IN-V81-21-CC": False,
         }
         for template_id, code in expected.items():
             with self.subTest(tax=template_id):
@@ -66,7 +86,8 @@ class TestMapping(OctopusCommon):
         dossier_seed = next(d for d in seed["dossiers"] if d["id"] == DEMO_DOSSIER_ID)
         dossier_seed["vatcodes"] += [
             {"code": "C21", "description": "Creditnota verkopen 21%", "type": 4, "basePercentage": 21.0},
-            {"code": "CD21", "description": "Creditnota aankopen 21%", "type": 3, "basePercentage": 21.0}]
+            {"code": "CD21", "description": "Creditnota aankopen 21%", "type": 3, "basePercentage": 21.0},
+        ]
         self.sandbox.state.reset(seed=seed)
         self.dossier.action_sync_bookyears()
 
@@ -117,8 +138,9 @@ class TestMapping(OctopusCommon):
         self.assertIn(self._tax("attn_VAT-OUT-00-CC").display_name, problems)
         self.assertNotIn(f"Tax {self._tax('attn_VAT-OUT-21-L').display_name} has", problems)
 
-        for journal in self.env["account.journal"].search([("company_id", "=", self.company.id),
-                                                           ("type", "in", ("sale", "purchase"))]):
+        for journal in self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "in", ("sale", "purchase"))]
+        ):
             journal.octopus_journal_id = self.octopus_journals["V1" if journal.type == "sale" else "A1"]
         odd = self._account("799999")
         sale.default_account_id = odd
@@ -127,7 +149,9 @@ class TestMapping(OctopusCommon):
         problems = self.dossier._mapping_problems()
 
         self.assertFalse([p for p in problems if "no Octopus journal" in p])
-        self.assertIn(f"Account {odd.display_name} (used by journal {sale.name}) has no Octopus account", "\n".join(problems))
+        self.assertIn(
+            f"Account {odd.display_name} (used by journal {sale.name}) has no Octopus account", "\n".join(problems)
+        )
         self.assertNotIn(self._tax("attn_VAT-OUT-00-CC").display_name, "\n".join(problems))
 
         sale.octopus_default_account_id = self.dossier.account_ids.filtered(lambda a: a.number == 700000)
@@ -136,8 +160,9 @@ class TestMapping(OctopusCommon):
 
     def test_mapping_check_before_synchronising(self):
         self.dossier.bookyear_ids.unlink()
-        self.assertEqual(self.dossier._mapping_problems(),
-                         ["The bookyears are not synchronised yet: press 'Synchronise bookyears'."])
+        self.assertEqual(
+            self.dossier._mapping_problems(), ["The bookyears are not synchronised yet: press 'Synchronise bookyears'."]
+        )
 
     def test_mapping_check_button(self):
         kind, message = self._notification(self.dossier.action_check_mapping())

@@ -32,11 +32,16 @@ class TestMappingTab(OctopusCommon):
         sale = self.company_data["default_journal_sale"]
         self.assertEqual(sale.octopus_suggested_journal_id.key, "V1", "V1 takes bookings; V2 is for invoices")
         self.assertEqual(self.company_data["default_journal_purchase"].octopus_suggested_journal_id.key, "A1")
-        self.assertEqual(self.parkzicht["default_journal_bank"].octopus_suggested_journal_id.key, "F1",
-                         "the F journal whose name carries the IBAN")
+        self.assertEqual(
+            self.parkzicht["default_journal_bank"].octopus_suggested_journal_id.key,
+            "F1",
+            "the F journal whose name carries the IBAN",
+        )
         self.company_data["default_journal_bank"].bank_acc_number = "BE71 0961 2345 6769"
-        self.assertFalse(self.company_data["default_journal_bank"].octopus_suggested_journal_id,
-                         "no F journal of dossier 1001 names this IBAN: nothing is guessed")
+        self.assertFalse(
+            self.company_data["default_journal_bank"].octopus_suggested_journal_id,
+            "no F journal of dossier 1001 names this IBAN: nothing is guessed",
+        )
 
         purchase = self.company_data["default_journal_purchase"]
         purchase.octopus_journal_id = self.dossier.journal_ids.filtered(lambda j: j.key == "A1")
@@ -62,7 +67,8 @@ class TestMappingTab(OctopusCommon):
                     if line.id == sale.id:
                         line.octopus_journal_id = octopus["V2"]
                         line.octopus_default_account_id = self.dossier.account_ids.filtered(
-                            lambda a: a.number == 700000)
+                            lambda a: a.number == 700000
+                        )
                     elif line.id == bank.id:
                         line.octopus_bank_journal_id = octopus["F2"]
         self.assertEqual(sale.octopus_journal_id, octopus["V2"])
@@ -78,16 +84,23 @@ class TestMappingTab(OctopusCommon):
 
     def test_copy_mapping_to_other_associations(self):
         octopus = {journal.key: journal for journal in self.dossier.journal_ids}
-        self.company_data["default_journal_sale"].write({
-            "octopus_journal_id": octopus["V2"].id, "octopus_number_follows": True,
-            "octopus_default_account_id": self.dossier.account_ids.filtered(lambda a: a.number == 700000).id})
+        self.company_data["default_journal_sale"].write(
+            {
+                "octopus_journal_id": octopus["V2"].id,
+                "octopus_number_follows": True,
+                "octopus_default_account_id": self.dossier.account_ids.filtered(lambda a: a.number == 700000).id,
+            }
+        )
         self.company_data["default_journal_purchase"].octopus_journal_id = octopus["A1"]
         self.env.ref(f"account.{self.company.id}_attn_VAT-OUT-00-CC").octopus_vat_code = "00"
         revenue = self.company_data["default_account_revenue"].with_company(self.company)
         revenue.octopus_account_number = 701000
         targets = self.zonneveld["company"].octopus_dossier_id | self.parkzicht["company"].octopus_dossier_id
-        wizard = self.env["octopus.mapping.copy"].with_context(default_dossier_id=self.dossier.id).create(
-            {"target_dossier_ids": [(6, 0, targets.ids)]})
+        wizard = (
+            self.env["octopus.mapping.copy"]
+            .with_context(default_dossier_id=self.dossier.id)
+            .create({"target_dossier_ids": [(6, 0, targets.ids)]})
+        )
 
         kind, message = self._notification(wizard.action_copy())
 
@@ -98,10 +111,13 @@ class TestMappingTab(OctopusCommon):
         self.assertTrue(zonneveld_sale.octopus_number_follows)
         self.assertEqual(zonneveld_sale.octopus_default_account_id.dossier_id, targets[0])
         self.assertEqual(self.zonneveld["default_journal_purchase"].octopus_journal_id.key, "A1")
-        self.assertEqual(self.env.ref(f"account.{self.zonneveld['company'].id}_attn_VAT-OUT-00-CC").octopus_vat_code,
-                         "00")
-        self.assertEqual(self.zonneveld["default_account_revenue"].with_company(
-            self.zonneveld["company"]).octopus_account_number, 701000)
+        self.assertEqual(
+            self.env.ref(f"account.{self.zonneveld['company'].id}_attn_VAT-OUT-00-CC").octopus_vat_code, "00"
+        )
+        self.assertEqual(
+            self.zonneveld["default_account_revenue"].with_company(self.zonneveld["company"]).octopus_account_number,
+            701000,
+        )
         self.assertIn("VME Parkzicht: 1 journals, 1 accounts, 1 VAT codes.", message)
         self.assertFalse(self.parkzicht["default_journal_sale"].octopus_journal_id, "V2: Parkzicht has none")
         self.assertIn("Not copied: journal", message)

@@ -1,5 +1,6 @@
 """Odoo -> Octopus: the payment the addon books for an invoice's full amount is balanced with the
 invoice in Octopus, exactly once, so Octopus closes the invoice too."""
+
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 
@@ -12,7 +13,6 @@ POST_BALANCINGS = "POST /dossiers/{dossierId}/balancings"
 
 @tagged("post_install", "-at_install")
 class TestPaymentBalancing(PaymentCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -21,9 +21,16 @@ class TestPaymentBalancing(PaymentCommon):
         cls.purchase_journal.octopus_payment_journal_id = cls.bank_journal
 
     def _balancings(self):
-        return [(b["debetDocument"]["balancingKey"]["journalKey"], b["debetDocument"]["balancingKey"]["lineSequenceNr"],
-                 b["creditDocument"]["balancingKey"]["journalKey"], b["creditDocument"]["balancingKey"]["lineSequenceNr"],
-                 b["creditBalancedBookingAmount"]) for b in self.sandbox.state.balancings(DEMO_DOSSIER_ID)]
+        return [
+            (
+                b["debetDocument"]["balancingKey"]["journalKey"],
+                b["debetDocument"]["balancingKey"]["lineSequenceNr"],
+                b["creditDocument"]["balancingKey"]["journalKey"],
+                b["creditDocument"]["balancingKey"]["lineSequenceNr"],
+                b["creditBalancedBookingAmount"],
+            )
+            for b in self.sandbox.state.balancings(DEMO_DOSSIER_ID)
+        ]
 
     def test_own_payment_is_balanced_with_its_invoice_once(self):
         invoice = self._move()

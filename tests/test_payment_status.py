@@ -1,5 +1,6 @@
 """Octopus -> Odoo: invoices balanced (paid) in Octopus show their payment status in Odoo and, when
 the company asks for it, are registered as paid in Odoo in the chosen journal."""
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -13,12 +14,12 @@ PAID = ("paid", "in_payment")  # Odoo's payment state of a paid invoice (in_paym
 
 @tagged("post_install", "-at_install")
 class PaymentCommon(PushCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.paid_journal = cls.env["account.journal"].create({
-            "name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": cls.company.id})
+        cls.paid_journal = cls.env["account.journal"].create(
+            {"name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": cls.company.id}
+        )
         cls.company.octopus_payment_register_journal_id = cls.paid_journal
 
     def _key(self, move):
@@ -28,8 +29,9 @@ class PaymentCommon(PushCommon):
     def _pay(self, move, amount=None, dossier_id=DEMO_DOSSIER_ID):
         """The accountant matched a bank line with `move` in Octopus (sandbox control)."""
         key = self._key(move)
-        return self.sandbox.state.pay_in_octopus(dossier_id, key["bookyearKey"]["id"], key["journalKey"],
-                                                 key["documentSequenceNr"], amount)
+        return self.sandbox.state.pay_in_octopus(
+            dossier_id, key["bookyearKey"]["id"], key["journalKey"], key["documentSequenceNr"], amount
+        )
 
     def _read(self, dossier=None):
         result, _moves = (dossier or self.dossier)._read_payments()
@@ -37,9 +39,11 @@ class PaymentCommon(PushCommon):
         return result
 
     def _odoo_payments(self, move):
-        return self.env["account.payment"].search([("company_id", "=", move.company_id.id),
-                                                   ("state", "!=", "canceled")]).filtered(
-            lambda p: move in (p.reconciled_invoice_ids | p.reconciled_bill_ids))
+        return (
+            self.env["account.payment"]
+            .search([("company_id", "=", move.company_id.id), ("state", "!=", "canceled")])
+            .filtered(lambda p: move in (p.reconciled_invoice_ids | p.reconciled_bill_ids))
+        )
 
     def _modified_reads(self):
         return self._calls("GET /dossiers/{dossierId}/balancings/modified")
@@ -47,7 +51,6 @@ class PaymentCommon(PushCommon):
 
 @tagged("post_install", "-at_install")
 class TestPaymentStatus(PaymentCommon):
-
     def test_paid_in_octopus_is_paid_in_odoo(self):
         invoice = self._move()  # 121.00
         self._push()
@@ -98,8 +101,9 @@ class TestPaymentStatus(PaymentCommon):
         self._read()
         payment = self._odoo_payments(invoice)
         [balancing] = self.sandbox.state.balancings(DEMO_DOSSIER_ID)
-        self.sandbox.state.delete_balancing(DEMO_DOSSIER_ID, balancing["debetDocument"]["balancingKey"],
-                                            balancing["creditDocument"]["balancingKey"])
+        self.sandbox.state.delete_balancing(
+            DEMO_DOSSIER_ID, balancing["debetDocument"]["balancingKey"], balancing["creditDocument"]["balancingKey"]
+        )
         self._read()
         self.assertEqual((invoice.octopus_settlement, invoice.octopus_settled_amount), ("open", 0.0))
         self.assertEqual(payment.state, "canceled")
@@ -125,7 +129,7 @@ class TestPaymentStatus(PaymentCommon):
         invoice = self._move()
         refund = self._move("out_refund")
         self._push()
-        lines = (invoice | refund).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        lines = (invoice | refund).line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
         lines.reconcile()
         partials = lines.matched_debit_ids | lines.matched_credit_ids
         self.dossier._get_api().insert_balancing(self._key(invoice), self._key(refund), 121.0)
@@ -147,8 +151,9 @@ class TestPaymentStatus(PaymentCommon):
     def test_payment_registered_in_odoo_first_is_not_doubled(self):
         invoice = self._move()
         self._push()
-        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids) \
-            .create({"journal_id": self.company_data["default_journal_bank"].id})._create_payments()
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+            {"journal_id": self.company_data["default_journal_bank"].id}
+        )._create_payments()
         self._pay(invoice)
         self._read()
         self.assertEqual(invoice.octopus_settlement, "paid")
@@ -171,7 +176,6 @@ class TestPaymentStatus(PaymentCommon):
 
 @tagged("post_install", "-at_install")
 class TestPaymentReadLimits(PaymentCommon):
-
     def _use_modified_reads(self, count):
         self.env["octopus.call.counter"]._count_call(self.connection.id, "GET /relations/modified", DEMO_DOSSIER_ID)
         self.env["octopus.call.counter"].sudo().search([("operation", "=", "GET /relations/modified")]).count = count
@@ -209,33 +213,53 @@ class TestPaymentReadLimits(PaymentCommon):
 
 @tagged("post_install", "-at_install")
 class TestPaymentTwoCompanies(PaymentCommon):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         other_seed = next(d for d in cls.seed["dossiers"] if d["id"] == 1002)
         cls.other = cls.setup_other_company(name="VME Zonneveld")["company"]
         cls.other.vat = other_seed["vatNr"]
-        connection = cls.env["octopus.connection"].create({
-            "name": "Sandbox for the VME", "url": cls.sandbox.url, "user": DEMO_USER, "company_id": cls.other.id,
-            "password_input": DEMO_PASSWORD, "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID})
+        connection = cls.env["octopus.connection"].create(
+            {
+                "name": "Sandbox for the VME",
+                "url": cls.sandbox.url,
+                "user": DEMO_USER,
+                "company_id": cls.other.id,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+            }
+        )
         connection.action_test_connection()
         cls.other.with_company(cls.other).action_octopus_link_dossier()
         cls.other.octopus_dossier_id.action_sync_bookyears()
-        cls.other_journal = cls.env["account.journal"].search([("company_id", "=", cls.other.id),
-                                                               ("type", "=", "sale")], limit=1)
+        cls.other_journal = cls.env["account.journal"].search(
+            [("company_id", "=", cls.other.id), ("type", "=", "sale")], limit=1
+        )
         cls.other_journal.octopus_journal_id = cls.other.octopus_dossier_id.journal_ids.filtered(
-            lambda j: j.key == "V1")
-        cls.other.octopus_payment_register_journal_id = cls.env["account.journal"].create({
-            "name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": cls.other.id})
+            lambda j: j.key == "V1"
+        )
+        cls.other.octopus_payment_register_journal_id = cls.env["account.journal"].create(
+            {"name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": cls.other.id}
+        )
 
     def test_payment_lands_in_its_own_company(self):
         invoice = self._move()
         tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")
-        other_invoice = self.env["account.move"].with_company(self.other).create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "journal_id": self.other_journal.id,
-            "invoice_date": "2026-03-05", "invoice_line_ids": [
-                Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})]})
+        other_invoice = (
+            self.env["account.move"]
+            .with_company(self.other)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "journal_id": self.other_journal.id,
+                    "invoice_date": "2026-03-05",
+                    "invoice_line_ids": [
+                        Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})
+                    ],
+                }
+            )
+        )
         other_invoice.action_post()
         self._push()
         self.assertEqual(other_invoice.octopus_state, "sent")

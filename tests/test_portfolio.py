@@ -23,8 +23,14 @@ class TestPortfolio(PushCommon):
         return self.env["octopus.dossier"].with_context(allowed_company_ids=cids).search([])
 
     def test_counts_per_company(self):
-        unmapped = self.sale_journal.copy({"name": "Other sales", "code": "OSAL", "octopus_journal_id": False,
-                                           "default_account_id": self.sale_journal.default_account_id.id})
+        unmapped = self.sale_journal.copy(
+            {
+                "name": "Other sales",
+                "code": "OSAL",
+                "octopus_journal_id": False,
+                "default_account_id": self.sale_journal.default_account_id.id,
+            }
+        )
         self._move(journal=unmapped)
         self._push()  # failed: the journal has no Octopus journal
         self.sandbox.state.inject_fault("5xx", path="/buysellbookings")
@@ -37,14 +43,20 @@ class TestPortfolio(PushCommon):
 
         rows = self._portfolio()
 
-        self.assertEqual(rows.company_id, self.company | self.zonneveld,
-                         "both companies, though only Demo BV is active in the company switcher")
+        self.assertEqual(
+            rows.company_id,
+            self.company | self.zonneveld,
+            "both companies, though only Demo BV is active in the company switcher",
+        )
         demo = rows.filtered(lambda row: row.company_id == self.company)
         zonneveld = rows - demo
-        self.assertEqual((demo.count_to_send, demo.count_waiting, demo.count_uncertain, demo.count_failed),
-                         (2, 3, 1, 1))
-        self.assertEqual((zonneveld.count_to_send, zonneveld.count_waiting, zonneveld.count_uncertain,
-                          zonneveld.count_failed), (0, 0, 0, 0))
+        self.assertEqual(
+            (demo.count_to_send, demo.count_waiting, demo.count_uncertain, demo.count_failed), (2, 3, 1, 1)
+        )
+        self.assertEqual(
+            (zonneveld.count_to_send, zonneveld.count_waiting, zonneveld.count_uncertain, zonneveld.count_failed),
+            (0, 0, 0, 0),
+        )
         self.assertIn("Journal open in Octopus", demo.lock_notice)
         self.assertFalse(zonneveld.lock_notice)
         self.assertIn("POST /buysellbookings", demo.calls_today)
@@ -71,15 +83,22 @@ class TestPortfolio(PushCommon):
         self.assertEqual(rows.search([("id", "in", rows.ids), ("calls_peak", ">=", 80)]), demo)
 
     def test_an_invoicing_user_sees_the_companies_they_work_in(self):
-        clerk = self.env["res.users"].create({
-            "name": "Zonneveld clerk", "login": "zonneveld_clerk", "company_id": self.zonneveld.id,
-            "company_ids": [(6, 0, self.zonneveld.ids)],
-            "groups_id": [(6, 0, [self.env.ref("account.group_account_invoice").id])]})
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Zonneveld clerk",
+                "login": "zonneveld_clerk",
+                "company_id": self.zonneveld.id,
+                "company_ids": [(6, 0, self.zonneveld.ids)],
+                "groups_id": [(6, 0, [self.env.ref("account.group_account_invoice").id])],
+            }
+        )
         self._move()
         self.zonneveld.octopus_dossier_id.action_sync_bookyears()
         action = self.env["octopus.dossier"].with_user(clerk).action_open_portfolio()
         self.assertTrue(action["url"].endswith(f"cids={self.zonneveld.id}"))
-        rows = self.env["octopus.dossier"].with_user(clerk).with_context(allowed_company_ids=self.zonneveld.ids).search([])
+        rows = (
+            self.env["octopus.dossier"].with_user(clerk).with_context(allowed_company_ids=self.zonneveld.ids).search([])
+        )
         self.assertEqual(rows.company_id, self.zonneveld, "Demo BV's invoices are none of the clerk's business")
         self.assertEqual(rows.count_to_send, 0)
         self.assertTrue(rows.calls_today, "today's calls are shown without the manager's rights")

@@ -1,5 +1,6 @@
 """Issue 19: a push run stays inside Odoo's time limits whatever the backlog, and the job's "Run
 manually" says so clearly when the job is already running."""
+
 from unittest.mock import patch
 
 from odoo import sql_db
@@ -7,10 +8,9 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import config
 
-from odoo.addons.base.tests.test_ir_cron import CronMixinCase
-
 from odoo.addons.account_octopus.models import octopus_push_run
 from odoo.addons.account_octopus.models.octopus_push_run import Budget
+from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
 from .push_common import PushCommon
 
@@ -36,7 +36,6 @@ def limits(**values):
 
 @tagged("post_install", "-at_install")
 class TestPushBudget(PushCommon, CronMixinCase):
-
     def test_effective_limit_follows_odoos_configuration(self):
         with limits():
             self.assertEqual(octopus_push_run.effective_limits(), (120, None), "threaded: the real limit only")
@@ -45,8 +44,11 @@ class TestPushBudget(PushCommon, CronMixinCase):
         with limits(workers=2):
             self.assertEqual(octopus_push_run.effective_limits(), (120, 60), "multi-process: the CPU limit too")
         with limits(limit_time_real=0, limit_time_real_cron=0):
-            self.assertEqual(octopus_push_run.effective_limits()[0], octopus_push_run.UNLIMITED_FALLBACK,
-                             "no limit: cycles stay as short as with Odoo's default")
+            self.assertEqual(
+                octopus_push_run.effective_limits()[0],
+                octopus_push_run.UNLIMITED_FALLBACK,
+                "no limit: cycles stay as short as with Odoo's default",
+            )
 
     def test_budget_leaves_room_for_the_slowest_booking(self):
         with limits():
@@ -59,19 +61,28 @@ class TestPushBudget(PushCommon, CronMixinCase):
         moves = [self._move() for _index in range(3)]
         progress = self.env["ir.cron.progress"].sudo().create({"cron_id": self.env.ref(CRON).id})
         # every booking takes 30 s of the 49 s budget (120 s × 0.7 − 35 s): two go, the third waits
-        with limits(), patch.object(Budget, "clock", staticmethod(FakeClock(30))), \
-                self.capture_triggers(CRON) as triggers:
+        with (
+            limits(),
+            patch.object(Budget, "clock", staticmethod(FakeClock(30))),
+            self.capture_triggers(CRON) as triggers,
+        ):
             self._push(ir_cron_progress_id=progress.id)
         self.assertEqual([m.octopus_state for m in moves], ["sent", "sent", "to_send"])
-        self.assertEqual((progress.done, progress.remaining), (2, 0),
-                         "no second lap in the same cron cycle: it would count against the same limit")
+        self.assertEqual(
+            (progress.done, progress.remaining),
+            (2, 0),
+            "no second lap in the same cron cycle: it would count against the same limit",
+        )
         self.assertTrue(triggers.records, "a fresh run is triggered for the rest")
 
     def test_cpu_budget_in_multi_process_mode(self):
         moves = [self._move() for _index in range(3)]
         # 60 s CPU × 0.7 − 5 s for a PDF = 37 s; each booking burns 20 s of CPU: two go
-        with limits(workers=2), patch.object(Budget, "clock", staticmethod(FakeClock(0))), \
-                patch.object(Budget, "cpu_clock", staticmethod(FakeClock(20))):
+        with (
+            limits(workers=2),
+            patch.object(Budget, "clock", staticmethod(FakeClock(0))),
+            patch.object(Budget, "cpu_clock", staticmethod(FakeClock(20))),
+        ):
             self._push()
         self.assertEqual([m.octopus_state for m in moves], ["sent", "sent", "to_send"])
 

@@ -4,6 +4,7 @@ outbox at once: every move is booked exactly once.
 This needs committed data, which a TransactionCase cannot give: the class builds its company and
 200 posted invoices through its own cursor, commits, and removes them again at the end.
 """
+
 import threading
 import uuid
 from collections import Counter
@@ -25,7 +26,6 @@ MOVES = 200
 
 @tagged("post_install", "-at_install")
 class TestPushConcurrency(BaseCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -44,17 +44,29 @@ class TestPushConcurrency(BaseCase):
     @classmethod
     def _create_data(cls, env, vat):
         be = env.ref("base.be")
-        company = env["res.company"].create({
-            "name": f"Octopus concurrency test {uuid.uuid4().hex[:8]}", "country_id": be.id,
-            "currency_id": env.ref("base.EUR").id, "vat": vat})
+        company = env["res.company"].create(
+            {
+                "name": f"Octopus concurrency test {uuid.uuid4().hex[:8]}",
+                "country_id": be.id,
+                "currency_id": env.ref("base.EUR").id,
+                "vat": vat,
+            }
+        )
         cls.company_id = company.id
         env["account.chart.template"].try_loading("be_comp", company, install_demo=False)
         env.cr.commit()
         env = env(context={"allowed_company_ids": company.ids})
         company = company.with_env(env)
-        connection = env["octopus.connection"].create({
-            "name": "Concurrency sandbox", "url": cls.sandbox.url, "user": DEMO_USER, "company_id": company.id,
-            "password_input": DEMO_PASSWORD, "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID})
+        connection = env["octopus.connection"].create(
+            {
+                "name": "Concurrency sandbox",
+                "url": cls.sandbox.url,
+                "user": DEMO_USER,
+                "company_id": company.id,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+            }
+        )
         cls.connection_id = connection.id
         connection.action_test_connection()
         company.action_octopus_link_dossier()
@@ -63,14 +75,23 @@ class TestPushConcurrency(BaseCase):
         journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
         journal.octopus_journal_id = dossier.journal_ids.filtered(lambda j: j.key == "V1")
         tax = env.ref(f"account.{company.id}_attn_VAT-OUT-21-L")
-        partner = env["res.partner"].create({"name": "Beats & Bands BV", "is_company": True, "vat": "BE0712345630",
-                                             "country_id": be.id})
-        moves = env["account.move"].create([{
-            "move_type": "out_invoice", "partner_id": partner.id, "journal_id": journal.id,
-            "invoice_date": "2026-03-05",
-            "invoice_line_ids": [(0, 0, {"name": f"Ticket {index}", "price_unit": 10.0 + index,
-                                         "tax_ids": [(6, 0, tax.ids)]})],
-        } for index in range(MOVES)])
+        partner = env["res.partner"].create(
+            {"name": "Beats & Bands BV", "is_company": True, "vat": "BE0712345630", "country_id": be.id}
+        )
+        moves = env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "journal_id": journal.id,
+                    "invoice_date": "2026-03-05",
+                    "invoice_line_ids": [
+                        (0, 0, {"name": f"Ticket {index}", "price_unit": 10.0 + index, "tax_ids": [(6, 0, tax.ids)]})
+                    ],
+                }
+                for index in range(MOVES)
+            ]
+        )
         moves.action_post()
         env.cr.commit()
 
@@ -114,15 +135,19 @@ class TestPushConcurrency(BaseCase):
 
         barrier = threading.Barrier(2)
         with patch.object(PushedBooking, "_push_one", counting):
-            threads = [threading.Thread(target=self._worker, args=(barrier, outcomes, failures), name=name)
-                       for name in ("worker-1", "worker-2")]
+            threads = [
+                threading.Thread(target=self._worker, args=(barrier, outcomes, failures), name=name)
+                for name in ("worker-1", "worker-2")
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=900)
         self.assertFalse(failures, failures)
-        self.assertTrue(all(outcomes[name]["sent"] for name in ("worker-1", "worker-2")),
-                        f"both workers booked moves in parallel: {outcomes}")
+        self.assertTrue(
+            all(outcomes[name]["sent"] for name in ("worker-1", "worker-2")),
+            f"both workers booked moves in parallel: {outcomes}",
+        )
 
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -134,7 +159,11 @@ class TestPushConcurrency(BaseCase):
             self.assertEqual(set(by_reference.values()), {1})
             self.assertEqual(set(by_reference), set(moves.mapped("name")))
             numbers = {b["booking"]["reference"]: b["documentSequenceNr"] for b in stored}
-            self.assertEqual({m.name: m.octopus_booking_ids.document_nr for m in moves}, numbers,
-                             "each move shows the number Octopus has")
-            self.assertEqual(sorted(numbers.values()),
-                             list(range(self.seed_last_v1 + 1, self.seed_last_v1 + MOVES + 1)))
+            self.assertEqual(
+                {m.name: m.octopus_booking_ids.document_nr for m in moves},
+                numbers,
+                "each move shows the number Octopus has",
+            )
+            self.assertEqual(
+                sorted(numbers.values()), list(range(self.seed_last_v1 + 1, self.seed_last_v1 + MOVES + 1))
+            )

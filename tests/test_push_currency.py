@@ -4,6 +4,7 @@ from .push_common import INVOICE_DATE, PushCommon
 
 GET_CURRENCIES = "GET /dossiers/{dossierId}/currencies"
 
+
 @tagged("post_install", "-at_install")
 class TestPushCurrency(PushCommon):
     """An invoice in dollars is booked in dollars, with the rate Odoo converted at (ref §4.6)."""
@@ -13,8 +14,9 @@ class TestPushCurrency(PushCommon):
         super().setUpClass()
         cls.usd = cls.env.ref("base.USD")
         cls.usd.active = True
-        cls.env["res.currency.rate"].create({
-            "name": INVOICE_DATE, "currency_id": cls.usd.id, "company_id": cls.company.id, "rate": 1.0823})
+        cls.env["res.currency.rate"].create(
+            {"name": INVOICE_DATE, "currency_id": cls.usd.id, "company_id": cls.company.id, "rate": 1.0823}
+        )
 
     def _dollar_invoice(self, price=1000.0):
         invoice = self._move(post=False, lines=[(price, self.tax_sale_21)])
@@ -30,8 +32,7 @@ class TestPushCurrency(PushCommon):
         data = self._bookings()[0]["booking"]
         self.assertEqual((data["currencyCode"], data["exchangeRate"]), ("USD", 1.0823))
         self.assertEqual(data["amount"], 1210.0, "the document's own total, as the customer sees it")
-        self.assertEqual((data["bookingLines"][0]["baseAmount"], data["bookingLines"][0]["vatAmount"]),
-                         (1000.0, 210.0))
+        self.assertEqual((data["bookingLines"][0]["baseAmount"], data["bookingLines"][0]["vatAmount"]), (1000.0, 210.0))
         self.assertNotEqual(invoice.amount_total_signed, 1210.0, "Odoo's euro amounts differ")
 
     def test_currencies_are_read_once_a_day(self):

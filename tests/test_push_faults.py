@@ -2,8 +2,8 @@ from datetime import datetime, time, timedelta
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import SQL
 from odoo.tests.common import freeze_time
+from odoo.tools import SQL
 
 from .common import DEMO_DOSSIER_ID
 from .push_common import SEED_LAST, PushCommon
@@ -20,8 +20,13 @@ class TestPushFaults(PushCommon):
         """Set the booking's columns as a crash or a race would leave them, past the state machine."""
         booking = self._booking(move)
         booking.flush_recordset()
-        self.env.cr.execute(SQL("UPDATE octopus_booking SET %s WHERE id = %s", SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), value) for name, value in values.items()), booking.id))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE octopus_booking SET %s WHERE id = %s",
+                SQL(", ").join(SQL("%s = %s", SQL.identifier(name), value) for name, value in values.items()),
+                booking.id,
+            )
+        )
         booking.invalidate_recordset()
         move.invalidate_recordset()
         self.env.add_to_compute(move._fields["octopus_state"], move)
@@ -57,8 +62,9 @@ class TestPushFaults(PushCommon):
         with freeze_time(self._later(hours=1, minutes=1)):
             self._push()
         self.assertEqual([m.octopus_state for m in (first, second, third)], ["sent"] * 3)
-        self.assertEqual([self._booking(m).document_nr for m in (first, second, third)], [V1 + 1, V1 + 2, V1 + 3],
-                         "oldest first")
+        self.assertEqual(
+            [self._booking(m).document_nr for m in (first, second, third)], [V1 + 1, V1 + 2, V1 + 3], "oldest first"
+        )
         self.assertEqual(len(self._bookings()), 3)
         self.assertFalse(self.dossier.push_paused_until)
         self.assertTrue(self.dossier.message_ids.filtered(lambda m: "accepts bookings again" in (m.body or "")))
@@ -137,8 +143,7 @@ class TestPushFaults(PushCommon):
         invoice = self._move()
         self._push()
         # As if the worker died right after Octopus stored the booking, before Odoo wrote "sent".
-        self._force(invoice, state="sending", check_needed=True,
-                    next_try=fields.Datetime.now() + timedelta(minutes=10))
+        self._force(invoice, state="sending", check_needed=True, next_try=fields.Datetime.now() + timedelta(minutes=10))
         self._push()
         self.assertEqual(invoice.octopus_state, "sending", "not before the send could have finished")
         with freeze_time(self._later(minutes=11)):
@@ -208,13 +213,21 @@ class TestPushFaults(PushCommon):
         year.invalidate_recordset()
         self._push()
         self.assertEqual(invoice.octopus_state, "sent")
-        self.assertEqual(self._booking(invoice).document_nr, V1 + 1, "Octopus' illegal-number answer named our own booking")
+        self.assertEqual(
+            self._booking(invoice).document_nr, V1 + 1, "Octopus' illegal-number answer named our own booking"
+        )
         self.assertEqual(len(self._bookings()), 1, "not booked a second time")
 
     def test_daily_limit_waits_until_tomorrow_without_spending_calls(self):
-        self.env["octopus.call.counter"].sudo().create({
-            "connection_id": self.connection.id, "octopus_dossier_key": DEMO_DOSSIER_ID,
-            "day": self.env["octopus.call.counter"]._today(), "operation": "POST /buysellbookings", "count": 400})
+        self.env["octopus.call.counter"].sudo().create(
+            {
+                "connection_id": self.connection.id,
+                "octopus_dossier_key": DEMO_DOSSIER_ID,
+                "day": self.env["octopus.call.counter"]._today(),
+                "operation": "POST /buysellbookings",
+                "count": 400,
+            }
+        )
         first, second = self._move(), self._move()
         self._push()
         self.assertEqual((first.octopus_state, self._booking(first).waiting_reason), ("waiting", "limit"))
@@ -229,19 +242,31 @@ class TestPushFaults(PushCommon):
 
     def test_a_paused_dossier_parks_its_whole_queue_in_one_run(self):
         """A backlog stopped by a daily limit is parked at once, not rewritten one move per cron step."""
-        self.env["octopus.call.counter"].sudo().create({
-            "connection_id": self.connection.id, "octopus_dossier_key": DEMO_DOSSIER_ID,
-            "day": self.env["octopus.call.counter"]._today(), "operation": "POST /buysellbookings", "count": 400})
+        self.env["octopus.call.counter"].sudo().create(
+            {
+                "connection_id": self.connection.id,
+                "octopus_dossier_key": DEMO_DOSSIER_ID,
+                "day": self.env["octopus.call.counter"]._today(),
+                "operation": "POST /buysellbookings",
+                "count": 400,
+            }
+        )
         first, second, lost_reply = self._move(), self._move(), self._move()
         self._force(lost_reply, state="uncertain", check_needed=True)
         self._push(limit=1)
 
         tomorrow = datetime.combine(fields.Date.today() + timedelta(days=1), time(0, 5))
-        self.assertEqual([(m.octopus_state, self._booking(m).next_try) for m in (first, second)],
-                         [("waiting", tomorrow)] * 2, "a batch of one parked the whole queue")
+        self.assertEqual(
+            [(m.octopus_state, self._booking(m).next_try) for m in (first, second)],
+            [("waiting", tomorrow)] * 2,
+            "a batch of one parked the whole queue",
+        )
         self.assertIn("daily call limit", self._booking(second).message)
-        self.assertEqual((lost_reply.octopus_state, self._booking(lost_reply).check_needed, self._booking(lost_reply).next_try),
-                         ("uncertain", True, tomorrow), "a lost reply waits too, and is still checked first")
+        self.assertEqual(
+            (lost_reply.octopus_state, self._booking(lost_reply).check_needed, self._booking(lost_reply).next_try),
+            ("uncertain", True, tomorrow),
+            "a lost reply waits too, and is still checked first",
+        )
         self.assertEqual(self._calls(POST_BOOKING), 0)
 
         with freeze_time(tomorrow + timedelta(minutes=1)):

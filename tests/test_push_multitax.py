@@ -11,19 +11,31 @@ class TestPushMultiTax(PushCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.levy_account = cls.env["account.account"].search([
-            *cls.env["account.account"]._check_company_domain(cls.company), ("code", "=", "743000")])
+        cls.levy_account = cls.env["account.account"].search(
+            [*cls.env["account.account"]._check_company_domain(cls.company), ("code", "=", "743000")]
+        )
         cls.recupel = cls._levy("Recupel", 0.50, in_vat_base=True)
         cls.bebat = cls._levy("Bebat", 0.15, in_vat_base=False)
 
     @classmethod
     def _levy(cls, name, amount, in_vat_base):
-        repartition = [Command.create({"repartition_type": "base"}),
-                       Command.create({"repartition_type": "tax", "account_id": cls.levy_account.id})]
-        return cls.env["account.tax"].create({
-            "name": name, "amount_type": "fixed", "amount": amount, "type_tax_use": "sale", "sequence": 1,
-            "include_base_amount": in_vat_base, "company_id": cls.company.id,
-            "invoice_repartition_line_ids": repartition, "refund_repartition_line_ids": repartition})
+        repartition = [
+            Command.create({"repartition_type": "base"}),
+            Command.create({"repartition_type": "tax", "account_id": cls.levy_account.id}),
+        ]
+        return cls.env["account.tax"].create(
+            {
+                "name": name,
+                "amount_type": "fixed",
+                "amount": amount,
+                "type_tax_use": "sale",
+                "sequence": 1,
+                "include_base_amount": in_vat_base,
+                "company_id": cls.company.id,
+                "invoice_repartition_line_ids": repartition,
+                "refund_repartition_line_ids": repartition,
+            }
+        )
 
     def _lines(self):
         lines = self._bookings()[-1]["booking"]["bookingLines"]
@@ -45,9 +57,15 @@ class TestPushMultiTax(PushCommon):
         self.assertEqual(data["amount"], invoice.amount_total)
 
     def test_tax_group_is_split_like_its_taxes(self):
-        group = self.env["account.tax"].create({
-            "name": "21% + Recupel", "amount_type": "group", "type_tax_use": "sale", "company_id": self.company.id,
-            "children_tax_ids": [Command.set((self.recupel | self.tax_sale_21).ids)]})
+        group = self.env["account.tax"].create(
+            {
+                "name": "21% + Recupel",
+                "amount_type": "group",
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+                "children_tax_ids": [Command.set((self.recupel | self.tax_sale_21).ids)],
+            }
+        )
         invoice = self._move(lines=[(100.0, group)])
         self._push()
 

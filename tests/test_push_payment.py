@@ -28,8 +28,10 @@ class TestPushPayment(PushCommon):
         [payment] = self._payments()
         self.assertEqual((payment["journalKey"], payment["documentSequenceNr"]), ("F1", nr))
         self.assertEqual(payment["booking"]["bookyearPeriodeNr"], 202603)
-        self.assertEqual(payment["booking"]["bookingLines"], [
-            {"type": "C", "relationId": 1, "amount": 121.0, "reference": invoice.octopus_number}])
+        self.assertEqual(
+            payment["booking"]["bookingLines"],
+            [{"type": "C", "relationId": 1, "amount": 121.0, "reference": invoice.octopus_number}],
+        )
         self.assertIn(f"Payment booked in Octopus as 2026/F1/{nr}", self._booking(invoice, "payment").message)
 
     def test_supplier_payment_goes_out(self):

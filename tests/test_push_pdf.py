@@ -3,8 +3,10 @@ from odoo.tests import tagged
 from .push_common import PushCommon
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-UBL = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:'
-       b'Invoice-2"><ID>F2026-0042</ID></Invoice>\n')
+UBL = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:'
+    b'Invoice-2"><ID>F2026-0042</ID></Invoice>\n'
+)
 
 
 @tagged("post_install", "-at_install")
@@ -21,16 +23,29 @@ class TestPushPdf(PushCommon):
         [attachment] = stored["attachments"]
         self.assertEqual(attachment["fileName"], invoice._get_invoice_report_filename())
         self.assertTrue(attachment["data"].startswith(b"%PDF"), "a real PDF, not the HTML of test mode")
-        self.assertEqual(invoice.invoice_pdf_report_id.raw, attachment["data"],
-                         "kept as the invoice's PDF: the customer gets the same file")
-        self.assertEqual(self._calls("POST /dossiers/{dossierId}/bookyears/{bookyearId}/bookings/attachements"), 0,
-                         "inline with the booking: one call")
+        self.assertEqual(
+            invoice.invoice_pdf_report_id.raw,
+            attachment["data"],
+            "kept as the invoice's PDF: the customer gets the same file",
+        )
+        self.assertEqual(
+            self._calls("POST /dossiers/{dossierId}/bookyears/{bookyearId}/bookings/attachements"),
+            0,
+            "inline with the booking: one call",
+        )
 
     def test_stored_invoice_pdf_is_the_one_sent(self):
         invoice = self._move()
-        self.env["ir.attachment"].create({
-            "name": "INV_sent_to_customer.pdf", "raw": PDF, "mimetype": "application/pdf",
-            "res_model": "account.move", "res_id": invoice.id, "res_field": "invoice_pdf_report_file"})
+        self.env["ir.attachment"].create(
+            {
+                "name": "INV_sent_to_customer.pdf",
+                "raw": PDF,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
         invoice.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
         self._push()
         [attachment] = self._bookings()[0]["attachments"]
@@ -38,9 +53,15 @@ class TestPushPdf(PushCommon):
 
     def test_vendor_bill_original_travels(self):
         bill = self._move("in_invoice", post=False)
-        original = self.env["ir.attachment"].create({
-            "name": "janssens-0042.pdf", "raw": PDF, "mimetype": "application/pdf",
-            "res_model": "account.move", "res_id": bill.id})
+        original = self.env["ir.attachment"].create(
+            {
+                "name": "janssens-0042.pdf",
+                "raw": PDF,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": bill.id,
+            }
+        )
         bill.message_main_attachment_id = original
         bill.action_post()
         self._push()
@@ -59,19 +80,40 @@ class TestPushPdf(PushCommon):
 
     def test_vendor_bill_e_invoice_xml_travels_with_its_pdf(self):
         bill = self._move("in_invoice", post=False)
-        original = self.env["ir.attachment"].create({
-            "name": "janssens-0042.pdf", "raw": PDF, "mimetype": "application/pdf",
-            "res_model": "account.move", "res_id": bill.id})
-        self.env["ir.attachment"].create({
-            "name": "janssens-0042.xml", "raw": UBL, "mimetype": "application/xml",
-            "res_model": "account.move", "res_id": bill.id})
-        self.env["ir.attachment"].create({
-            "name": "notes.xml", "raw": b"<notes/>", "mimetype": "application/xml",
-            "res_model": "account.move", "res_id": bill.id})
+        original = self.env["ir.attachment"].create(
+            {
+                "name": "janssens-0042.pdf",
+                "raw": PDF,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": bill.id,
+            }
+        )
+        self.env["ir.attachment"].create(
+            {
+                "name": "janssens-0042.xml",
+                "raw": UBL,
+                "mimetype": "application/xml",
+                "res_model": "account.move",
+                "res_id": bill.id,
+            }
+        )
+        self.env["ir.attachment"].create(
+            {
+                "name": "notes.xml",
+                "raw": b"<notes/>",
+                "mimetype": "application/xml",
+                "res_model": "account.move",
+                "res_id": bill.id,
+            }
+        )
         bill.message_main_attachment_id = original
         bill.action_post()
         self._push()
 
         attachments = self._bookings()[0]["attachments"]
-        self.assertEqual([(a["fileName"], a["data"]) for a in attachments],
-                         [("janssens-0042.pdf", PDF), ("janssens-0042.xml", UBL)], "the UBL, not any XML")
+        self.assertEqual(
+            [(a["fileName"], a["data"]) for a in attachments],
+            [("janssens-0042.pdf", PDF), ("janssens-0042.xml", UBL)],
+            "the UBL, not any XML",
+        )

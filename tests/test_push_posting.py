@@ -15,8 +15,13 @@ class TestPushPosting(PushCommon, CronMixinCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(cls.env, login="octopus_clerk", groups="account.group_account_invoice",
-                                  company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)])
+        cls.clerk = new_test_user(
+            cls.env,
+            login="octopus_clerk",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
 
     def test_posting_never_calls_the_network(self):
         calls = dict(self.sandbox.state.call_counts)
@@ -34,10 +39,16 @@ class TestPushPosting(PushCommon, CronMixinCase):
     def test_drafts_and_entries_are_not_queued(self):
         draft = self._move(post=False)
         self.assertFalse(draft.octopus_state)
-        entry = self.env["account.move"].create({
-            "move_type": "entry", "journal_id": self.company_data["default_journal_misc"].id,
-            "line_ids": [(0, 0, {"account_id": self.company_data["default_account_revenue"].id, "debit": 10.0}),
-                         (0, 0, {"account_id": self.company_data["default_account_expense"].id, "credit": 10.0})]})
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    (0, 0, {"account_id": self.company_data["default_account_revenue"].id, "debit": 10.0}),
+                    (0, 0, {"account_id": self.company_data["default_account_expense"].id, "credit": 10.0}),
+                ],
+            }
+        )
         entry.action_post()
         self.assertFalse(entry.octopus_state)
 
@@ -45,8 +56,10 @@ class TestPushPosting(PushCommon, CronMixinCase):
         self.company.octopus_check_at_post = True
         unmapped = self._tax("attn_VAT-OUT-00-CC")  # no default VAT code for co-contractor sales
         invoice = self._move(lines=[(100.0, unmapped)], post=False)
-        with self.assertRaisesRegex(UserError, "has no Octopus VAT code .* set one on the tax"), \
-                self.env.cr.savepoint():
+        with (
+            self.assertRaisesRegex(UserError, "has no Octopus VAT code .* set one on the tax"),
+            self.env.cr.savepoint(),
+        ):
             invoice.action_post()
         invoice.invalidate_recordset()
         self.assertEqual(invoice.state, "draft", "posting was refused")
@@ -54,8 +67,11 @@ class TestPushPosting(PushCommon, CronMixinCase):
     def test_missing_mapping_marks_failed_then_retry_after_the_fix(self):
         unmapped = self._tax("attn_VAT-OUT-00-CC")
         invoice = self._move(lines=[(100.0, unmapped)])
-        self.assertEqual((invoice.state, invoice.octopus_state), ("posted", "to_send"),
-                         "posting stays fast: the background job checks the mapping")
+        self.assertEqual(
+            (invoice.state, invoice.octopus_state),
+            ("posted", "to_send"),
+            "posting stays fast: the background job checks the mapping",
+        )
         self._push()
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn("has no Octopus VAT code", self._booking(invoice).message)
@@ -128,8 +144,11 @@ class TestPushPosting(PushCommon, CronMixinCase):
         self._push()
         self.assertEqual(invoice.name, f"2026/V1/{SEED_LAST['V1'] + 1}")
         self.assertIn(f"Renamed from {odoo_name}", self._booking(invoice).message)
-        self.assertEqual(self._bookings()[0]["booking"]["reference"], odoo_name,
-                         "the booking can still be found by the number it was sent with")
+        self.assertEqual(
+            self._bookings()[0]["booking"]["reference"],
+            odoo_name,
+            "the booking can still be found by the number it was sent with",
+        )
 
     def test_secured_journal_keeps_the_odoo_number(self):
         self.sale_journal.write({"octopus_number_follows": True, "restrict_mode_hash_table": True})

@@ -18,12 +18,18 @@ class TestPushRelation(PushCommon):
     """Customers and suppliers are found in Octopus by VAT, kept up to date, or created."""
 
     def _relation(self, key):
-        return next(r for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations
-                    if r["relationIdentificationServiceData"]["relationKey"]["id"] == key)
+        return next(
+            r
+            for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations
+            if r["relationIdentificationServiceData"]["relationKey"]["id"] == key
+        )
 
     def _relations_with_external_id(self, external_id):
-        return [r for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations
-                if r["relationIdentificationServiceData"].get("externalRelationId") == external_id]
+        return [
+            r
+            for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations
+            if r["relationIdentificationServiceData"].get("externalRelationId") == external_id
+        ]
 
     def setUp(self):
         super().setUp()
@@ -32,24 +38,37 @@ class TestPushRelation(PushCommon):
     def _typed_in_octopus(self, name, vat):
         """A relation the accountant creates in Octopus itself, after Odoo read the dossier's relations."""
         state = self.sandbox.state
-        created = sandbox_relations.upsert(state.dossiers[DEMO_DOSSIER_ID], {
-            "currencyCode": "EUR", "name": name, "vatNr": vat, "client": True,
-            "relationIdentificationServiceData": {}}, state.now())
+        created = sandbox_relations.upsert(
+            state.dossiers[DEMO_DOSSIER_ID],
+            {
+                "currencyCode": "EUR",
+                "name": name,
+                "vatNr": vat,
+                "client": True,
+                "relationIdentificationServiceData": {},
+            },
+            state.now(),
+        )
         return created["relationIdentificationServiceData"]["relationKey"]["id"]
 
     def _partner(self, name, vat):
-        return self.env["res.partner"].create({
-            "name": name, "is_company": True, "vat": vat, "country_id": self.env.ref("base.be").id})
+        return self.env["res.partner"].create(
+            {"name": name, "is_company": True, "vat": vat, "country_id": self.env.ref("base.be").id}
+        )
 
     def test_relation_found_by_vat_and_remembered(self):
         self._move()
         self._push()
-        self.assertEqual(self._bookings()[0]["booking"]["relationIdentificationServiceData"],
-                         {"relationKey": {"id": 1}})
+        self.assertEqual(
+            self._bookings()[0]["booking"]["relationIdentificationServiceData"], {"relationKey": {"id": 1}}
+        )
         link = self.env["octopus.relation.link"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual((link.relation_key, link.client, link.supplier), (1, True, False))
-        self.assertEqual((self._calls(SEARCH), self._calls(PUT)), (0, 1),
-                         "found in the dossier's copy of its relations: only the update is a call")
+        self.assertEqual(
+            (self._calls(SEARCH), self._calls(PUT)),
+            (0, 1),
+            "found in the dossier's copy of its relations: only the update is a call",
+        )
 
         second = self._move()
         self._push()
@@ -63,10 +82,12 @@ class TestPushRelation(PushCommon):
         self._move(partner=partner)
         self._push()
 
-        self.assertEqual(self._bookings()[0]["booking"]["relationIdentificationServiceData"],
-                         {"relationKey": {"id": key}})
-        same_vat = [r for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations
-                    if r.get("vatNr") == "BE0403.019.261"]
+        self.assertEqual(
+            self._bookings()[0]["booking"]["relationIdentificationServiceData"], {"relationKey": {"id": key}}
+        )
+        same_vat = [
+            r for r in self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations if r.get("vatNr") == "BE0403.019.261"
+        ]
         self.assertEqual(len(same_vat), 1, "no second relation for the same VAT number")
         self.assertEqual(same_vat[0]["name"], "Frituur De Hoek BV", "updated with Odoo's data")
         self.assertEqual((self._calls(MODIFIED), self._calls(SEARCH), self._calls(PUT)), (1, 0, 1))
@@ -81,8 +102,9 @@ class TestPushRelation(PushCommon):
         self._move(partner=self._partner("Frituur De Hoek BV", "BE0403019261"))
         self._push()
 
-        self.assertEqual(self._bookings()[0]["booking"]["relationIdentificationServiceData"],
-                         {"relationKey": {"id": key}})
+        self.assertEqual(
+            self._bookings()[0]["booking"]["relationIdentificationServiceData"], {"relationKey": {"id": key}}
+        )
         self.assertEqual((self._calls(MODIFIED), self._calls(SEARCH), self._calls(PUT)), (0, 1, 1))
 
     def test_never_read_copy_is_read_whole_once(self):
@@ -99,8 +121,10 @@ class TestPushRelation(PushCommon):
         self._move()
         self._push()
         relation = self._relation(1)
-        self.assertEqual((relation["name"], relation["email"], relation["streetAndNr"], relation["vatNr"]),
-                         ("Bakkerij Peeters", "boekhouding@peeters.be", "Veldstraat 12", "BE0412.345.614"))
+        self.assertEqual(
+            (relation["name"], relation["email"], relation["streetAndNr"], relation["vatNr"]),
+            ("Bakkerij Peeters", "boekhouding@peeters.be", "Veldstraat 12", "BE0412.345.614"),
+        )
         self.assertTrue(relation["client"])
 
         # The same partner now sells to us: the relation becomes a supplier too, and stays a client.
@@ -112,27 +136,42 @@ class TestPushRelation(PushCommon):
         self.assertEqual((link.client, link.supplier), (True, True))
 
     def test_relation_created_when_not_in_octopus(self):
-        studio = self.env["res.partner"].create({
-            "name": "Studio Lumière SRL", "is_company": True, "vat": "BE0871717224",
-            "country_id": self.env.ref("base.be").id, "street": "Rue Neuve 10", "zip": "1000", "city": "Bruxelles"})
+        studio = self.env["res.partner"].create(
+            {
+                "name": "Studio Lumière SRL",
+                "is_company": True,
+                "vat": "BE0871717224",
+                "country_id": self.env.ref("base.be").id,
+                "street": "Rue Neuve 10",
+                "zip": "1000",
+                "city": "Bruxelles",
+            }
+        )
         before = len(self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations)
         self._move(partner=studio)
         self._push()
 
         [created] = self._relations_with_external_id(studio.id)
         self.assertEqual(len(self.sandbox.state.dossiers[DEMO_DOSSIER_ID].relations), before + 1)
-        self.assertEqual((created["name"], created["vatNr"], created["city"], created["client"], created["vatType"]),
-                         ("Studio Lumière SRL", "BE0871.717.224", "Bruxelles", True, 1))
+        self.assertEqual(
+            (created["name"], created["vatNr"], created["city"], created["client"], created["vatType"]),
+            ("Studio Lumière SRL", "BE0871.717.224", "Bruxelles", True, 1),
+        )
         key = created["relationIdentificationServiceData"]["relationKey"]["id"]
-        self.assertEqual(self._bookings()[0]["booking"]["relationIdentificationServiceData"],
-                         {"relationKey": {"id": key}})
+        self.assertEqual(
+            self._bookings()[0]["booking"]["relationIdentificationServiceData"], {"relationKey": {"id": key}}
+        )
         self.assertEqual((self._calls(SEARCH), self._calls(PUT)), (0, 1), "a new customer costs one call")
-        self.assertEqual(self.dossier.relation_ids.filtered(lambda r: r.vat_key == "BE0871717224").relation_key, key,
-                         "known at once to the next partner with that VAT number")
+        self.assertEqual(
+            self.dossier.relation_ids.filtered(lambda r: r.vat_key == "BE0871717224").relation_key,
+            key,
+            "known at once to the next partner with that VAT number",
+        )
 
     def test_partner_without_vat_matched_by_external_id(self):
-        private = self.env["res.partner"].create({
-            "name": "An Peeters", "country_id": self.env.ref("base.be").id, "city": "Gent"})
+        private = self.env["res.partner"].create(
+            {"name": "An Peeters", "country_id": self.env.ref("base.be").id, "city": "Gent"}
+        )
         self._move(partner=private)
         self._push()
         [created] = self._relations_with_external_id(private.id)

@@ -1,5 +1,6 @@
 """The everyday screens (issue 20): the lock notice inside Odoo, background messages in the
 company's language, the dossier's record of syncs and checks, and the Octopus monitor's Send now."""
+
 import ast
 import json
 from datetime import timezone
@@ -19,12 +20,16 @@ POST_BOOKING = "POST /dossiers/{dossierId}/buysellbookings"
 
 @tagged("post_install", "-at_install")
 class TestScreens(PushCommon, CronMixinCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(cls.env, login="octopus_screens_clerk", groups="account.group_account_invoice",
-                                  company_id=cls.company.id, company_ids=[(6, 0, cls.company.ids)])
+        cls.clerk = new_test_user(
+            cls.env,
+            login="octopus_screens_clerk",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
 
     def test_lock_notice_reaches_an_email_only_user_inside_odoo(self):
         self.env.user.notification_type = "email"
@@ -111,5 +116,7 @@ class TestScreens(PushCommon, CronMixinCase):
         channel = json_dump(channel_with_db(self.env.cr.dbname, self.env.ref("account.group_account_invoice")))
         pending = self.env.cr.precommit.data.get("bus.bus.values", [])  # written to bus.bus at commit
         messages = [json.loads(n["message"]) for n in pending if n["channel"] == channel]
-        announced = [mid for m in messages if m["type"] == "account_octopus/move_state" for mid in m["payload"]["move_ids"]]
+        announced = [
+            mid for m in messages if m["type"] == "account_octopus/move_state" for mid in m["payload"]["move_ids"]
+        ]
         self.assertIn(invoice.id, announced)

@@ -3,8 +3,15 @@ from odoo.tests import new_test_user, tagged
 
 from .common import DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER, OctopusCommon
 
-MASTER_DATA = ("octopus.dossier", "octopus.bookyear", "octopus.bookyear.period", "octopus.journal",
-               "octopus.journal.year", "octopus.account", "octopus.vat.code")
+MASTER_DATA = (
+    "octopus.dossier",
+    "octopus.bookyear",
+    "octopus.bookyear.period",
+    "octopus.journal",
+    "octopus.journal.year",
+    "octopus.account",
+    "octopus.vat.code",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -17,12 +24,19 @@ class TestSecurity(OctopusCommon):
         cls._link_company()
         cls.company_b = cls.setup_other_company(name="Company B")["company"]
         groups = "account.group_account_invoice"
-        cls.user_a = new_test_user(cls.env, login="octopus_user_a", groups=groups,
-                                   company_id=cls.company.id, company_ids=[cls.company.id])
-        cls.user_b = new_test_user(cls.env, login="octopus_user_b", groups=groups,
-                                   company_id=cls.company_b.id, company_ids=[cls.company_b.id])
-        cls.manager_b = new_test_user(cls.env, login="octopus_manager_b", groups="account.group_account_manager",
-                                      company_id=cls.company_b.id, company_ids=[cls.company_b.id])
+        cls.user_a = new_test_user(
+            cls.env, login="octopus_user_a", groups=groups, company_id=cls.company.id, company_ids=[cls.company.id]
+        )
+        cls.user_b = new_test_user(
+            cls.env, login="octopus_user_b", groups=groups, company_id=cls.company_b.id, company_ids=[cls.company_b.id]
+        )
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="octopus_manager_b",
+            groups="account.group_account_manager",
+            company_id=cls.company_b.id,
+            company_ids=[cls.company_b.id],
+        )
         sale = cls.company_data["default_journal_sale"]
         sale.octopus_journal_id = cls.dossier.journal_ids.filtered(lambda j: j.key == "V1")
 
@@ -50,13 +64,21 @@ class TestSecurity(OctopusCommon):
         sale = self.company_data["default_journal_sale"].with_user(self.user_b)
         with self.assertRaises(AccessError):
             sale.read(["octopus_journal_id"])
-        self.assertFalse(self.env["account.journal"].with_user(self.user_b).search(
-            [("octopus_journal_id", "!=", False)]))
+        self.assertFalse(
+            self.env["account.journal"].with_user(self.user_b).search([("octopus_journal_id", "!=", False)])
+        )
 
     def test_connections_of_a_company_stay_in_it(self):
-        own_a = self.env["octopus.connection"].create({
-            "name": "Company A only", "url": self.sandbox.url, "user": DEMO_USER, "password_input": DEMO_PASSWORD,
-            "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID, "company_id": self.company.id})
+        own_a = self.env["octopus.connection"].create(
+            {
+                "name": "Company A only",
+                "url": self.sandbox.url,
+                "user": DEMO_USER,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+                "company_id": self.company.id,
+            }
+        )
         visible_b = self.env["octopus.connection"].with_user(self.manager_b).with_context(active_test=False).search([])
         self.assertIn(self.connection, visible_b, "a shared connection serves every company")
         self.assertNotIn(own_a, visible_b)

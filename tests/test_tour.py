@@ -5,6 +5,7 @@ the test checks the database between the parts, so a failure says which step of 
 The browser talks to Odoo's test HTTP server (pytest-odoo's --odoo-http, passed by dev/test); Odoo
 talks to the Octopus sandbox this class starts on 127.0.0.1.
 """
+
 import unittest
 from datetime import date
 
@@ -34,8 +35,9 @@ def seed_for_this_year():
         for year in years:
             if year is not open_year and year["start"] >= open_year["start"]:
                 # keep bookyears apart: an older closed year stays before the open one
-                year.update(description=str(this_year - 1), start=f"{this_year - 1}-01-01",
-                            end=f"{this_year - 1}-12-31")
+                year.update(
+                    description=str(this_year - 1), start=f"{this_year - 1}-01-01", end=f"{this_year - 1}-12-31"
+                )
                 year.pop("periods", None)
     return seed
 
@@ -50,15 +52,27 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         cls.seed = seed_for_this_year()  # setUp resets the sandbox to cls.seed
         cls.sale_journal = cls.company_data["default_journal_sale"]
         cls.sale_journal.name = "Customer Invoices"
-        cls.env["res.partner"].create({
-            "name": "Bakkerij Peeters", "is_company": True, "vat": "BE0412345614",
-            "country_id": cls.env.ref("base.be").id, "street": "Veldstraat 12", "zip": "9000",
-            "city": "Gent"})
+        cls.env["res.partner"].create(
+            {
+                "name": "Bakkerij Peeters",
+                "is_company": True,
+                "vat": "BE0412345614",
+                "country_id": cls.env.ref("base.be").id,
+                "street": "Veldstraat 12",
+                "zip": "9000",
+                "city": "Gent",
+            }
+        )
         # What the tour sells: 100 EUR + 21% VAT, on the sales account 700000 (the chart's default).
-        cls.env["product.product"].create({
-            "name": "Sourdough bread", "list_price": 100.0, "company_id": cls.company.id,
-            "taxes_id": [Command.set(cls.env.ref(f"account.{cls.company.id}_attn_VAT-OUT-21-L").ids)],
-            "property_account_income_id": cls.company_data["default_account_revenue"].id})
+        cls.env["product.product"].create(
+            {
+                "name": "Sourdough bread",
+                "list_price": 100.0,
+                "company_id": cls.company.id,
+                "taxes_id": [Command.set(cls.env.ref(f"account.{cls.company.id}_attn_VAT-OUT-21-L").ids)],
+                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
 
     def _tour(self, url, name):
         """Run one tour as the accountant; a missing browser fails the test instead of skipping it."""
@@ -66,8 +80,10 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
             _find_executable()
             self.start_tour(url, name, login=self.env.user.login, timeout=120)
         except unittest.SkipTest as exc:
-            self.fail(f"The browser test could not start a headless Chrome/Chromium ({exc}). "
-                      "Install Debian's chromium package (dev/test does it when run as root).")
+            self.fail(
+                f"The browser test could not start a headless Chrome/Chromium ({exc}). "
+                "Install Debian's chromium package (dev/test does it when run as root)."
+            )
         self.env.invalidate_all()
 
     def test_onboarding_to_first_invoice_sent(self):
@@ -77,8 +93,10 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         dossier = self.company.octopus_dossier_id
         self.assertEqual(dossier.octopus_key, DEMO_DOSSIER_ID, "linked by the company's VAT number")
         self.assertTrue(dossier.bookyear_ids, "bookyears synchronised")
-        self.assertTrue(dossier.bookyear_ids.filtered(
-            lambda year: year.date_start <= date.today() <= year.date_end), "today's bookyear is there")
+        self.assertTrue(
+            dossier.bookyear_ids.filtered(lambda year: year.date_start <= date.today() <= year.date_end),
+            "today's bookyear is there",
+        )
 
         # 2. The sales journal books into Octopus' V1.
         self._tour("/odoo/action-account.action_account_journal_form", "account_octopus_tour_journal")
@@ -87,7 +105,8 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         # 3. A customer invoice, posted and sent from its form.
         self._tour("/odoo/action-account.action_move_out_invoice_type", "account_octopus_tour_invoice")
         invoice = self.env["account.move"].search(
-            [("company_id", "=", self.company.id), ("move_type", "=", "out_invoice")], order="id desc", limit=1)
+            [("company_id", "=", self.company.id), ("move_type", "=", "out_invoice")], order="id desc", limit=1
+        )
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.octopus_state, "sent", invoice.octopus_message)
         [booking] = self.sandbox.state.bookings(DEMO_DOSSIER_ID)

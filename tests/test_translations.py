@@ -5,6 +5,7 @@ field labels, selection values, view texts, menus, actions and ``_()`` messages 
 When this test fails: run ``dev/i18n-export`` (regenerates i18n/account_octopus.pot and merges it
 into nl.po and fr.po), then translate the empty and fuzzy entries it lists.
 """
+
 import os
 import re
 
@@ -26,13 +27,11 @@ def placeholders(text):
 
 @tagged("post_install", "-at_install")
 class TestTranslations(TransactionCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         reader = TranslationModuleReader(cls.env.cr, modules=[MODULE])
-        cls.terms = {source for module, _type, _name, _res_id, source, _value, _comments in reader
-                     if module == MODULE}
+        cls.terms = {source for module, _type, _name, _res_id, source, _value, _comments in reader if module == MODULE}
 
     def _po(self, name):
         path = os.path.join(I18N, name)
@@ -58,21 +57,32 @@ class TestTranslations(TransactionCase):
     def test_every_term_is_translated(self):
         for lang in LANGUAGES:
             with self.subTest(lang=lang):
-                translated = {entry.msgid for entry in self._po(f"{lang}.po")
-                              if entry.msgstr.strip() and not entry.obsolete and "fuzzy" not in entry.flags}
+                translated = {
+                    entry.msgid
+                    for entry in self._po(f"{lang}.po")
+                    if entry.msgstr.strip() and not entry.obsolete and "fuzzy" not in entry.flags
+                }
                 missing = self.terms - translated
-                self.assertFalse(missing, self._report(f"Terms without a {lang} translation in i18n/{lang}.po",
-                                                       missing))
+                self.assertFalse(
+                    missing, self._report(f"Terms without a {lang} translation in i18n/{lang}.po", missing)
+                )
 
     def test_placeholders_are_kept(self):
         for lang in LANGUAGES:
             with self.subTest(lang=lang):
-                wrong = [entry.msgid for entry in self._po(f"{lang}.po")
-                         if entry.msgstr and not entry.obsolete
-                         and placeholders(entry.msgid) != placeholders(entry.msgstr)]
-                self.assertFalse(wrong, self._report(
-                    f"{lang} translations that lose or change a placeholder (%(name)s, %s, {{name}})", wrong,
-                    hint="give them the same placeholders as the English term"))
+                wrong = [
+                    entry.msgid
+                    for entry in self._po(f"{lang}.po")
+                    if entry.msgstr and not entry.obsolete and placeholders(entry.msgid) != placeholders(entry.msgstr)
+                ]
+                self.assertFalse(
+                    wrong,
+                    self._report(
+                        f"{lang} translations that lose or change a placeholder (%(name)s, %s, {{name}})",
+                        wrong,
+                        hint="give them the same placeholders as the English term",
+                    ),
+                )
 
     def test_dutch_and_french_load_into_odoo(self):
         """The files are what Odoo reads: labels, view texts and messages come out translated."""
@@ -85,8 +95,14 @@ class TestTranslations(TransactionCase):
         view = self.env.ref("account_octopus.octopus_connection_view_form")
         self.assertIn("Verbinding testen", view.with_context(lang="nl_BE").arch_db)
         self.assertIn("Tester la connexion", view.with_context(lang="fr_BE").arch_db)
-        states = dict(self.env["octopus.connection"].with_context(lang="fr_BE")
-                      ._fields["state"]._description_selection(self.env(context={"lang": "fr_BE"})))
+        states = dict(
+            self.env["octopus.connection"]
+            .with_context(lang="fr_BE")
+            ._fields["state"]
+            ._description_selection(self.env(context={"lang": "fr_BE"}))
+        )
         self.assertEqual(states["ok"], "Connecté")
-        self.assertEqual(get_translation(MODULE, "nl_BE", "Signed in to Octopus as %(user)s.", {"user": "jan"}),
-                         "Aangemeld bij Octopus als jan.")
+        self.assertEqual(
+            get_translation(MODULE, "nl_BE", "Signed in to Octopus as %(user)s.", {"user": "jan"}),
+            "Aangemeld bij Octopus als jan.",
+        )

@@ -1,5 +1,6 @@
 """Fixtures for the plain-pytest tests (no Odoo): the repository root goes on sys.path so that
 `import octopus` and `import sandbox` work, and a sandbox server runs on 127.0.0.1."""
+
 import sys
 from pathlib import Path
 

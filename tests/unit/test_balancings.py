@@ -1,13 +1,14 @@
 """Balancings ("afpunting", ref §4.10): the client's calls against the sandbox, and the sandbox
 controls that play an accountant matching a bank line with an invoice (issue 13)."""
+
 from datetime import datetime, timezone
 
 import pytest
 import requests
+from test_sandbox import A1_LAST, F1_LAST, PASSWORD, USER, UUID, V1_LAST, octo, sale, state  # noqa: F401
 
 from octopus import OctopusClient, errors
 from octopus.booking import balancing_key
-from test_sandbox import A1_LAST, F1_LAST, PASSWORD, USER, UUID, V1_LAST, octo, sale, state  # noqa: F401
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
 SALE_KEY = balancing_key(2, "V1", V1_LAST + 1)
@@ -21,24 +22,43 @@ def calls_made():
 
 @pytest.fixture
 def dossier(sandbox_server, calls_made):
-    client = OctopusClient(sandbox_server.url, USER, PASSWORD, UUID, timeout=5, backoff=0,
-                           call_guard=lambda operation, dossier_id: calls_made.append(operation))
+    client = OctopusClient(
+        sandbox_server.url,
+        USER,
+        PASSWORD,
+        UUID,
+        timeout=5,
+        backoff=0,
+        call_guard=lambda operation, dossier_id: calls_made.append(operation),
+    )
     return client.dossier(1001)
 
 
 def receipt(nr=F1_LAST + 1, amounts=(121.0,), relation_id=1, kind="C"):
     """A bank booking with one line per amount, positive = money in (ref §5.6)."""
-    return {"bookyearKey": {"id": 2}, "journalKey": "F1", "documentSequenceNr": nr,
-            "bookyearPeriodeNr": 202605, "documentDate": "2026-05-27", "exchangeRate": 1.0,
-            "bookingLines": [{"type": kind, "relationId": relation_id, "amount": amount,
-                              "reference": "2026/V1/144"} for amount in amounts]}
+    return {
+        "bookyearKey": {"id": 2},
+        "journalKey": "F1",
+        "documentSequenceNr": nr,
+        "bookyearPeriodeNr": 202605,
+        "documentDate": "2026-05-27",
+        "exchangeRate": 1.0,
+        "bookingLines": [
+            {"type": kind, "relationId": relation_id, "amount": amount, "reference": "2026/V1/144"}
+            for amount in amounts
+        ],
+    }
 
 
 def purchase(nr=A1_LAST + 1, amount=121.0):
-    return sale(nr, journalKey="A1", amount=amount, comment="BILL/2026/0007",
-                relationIdentificationServiceData={"relationKey": {"id": 2}},
-                bookingLines=[{"accountKey": 604000, "baseAmount": 100.0, "vatCodeKey": "D21",
-                               "vatAmount": 21.0}])
+    return sale(
+        nr,
+        journalKey="A1",
+        amount=amount,
+        comment="BILL/2026/0007",
+        relationIdentificationServiceData={"relationKey": {"id": 2}},
+        bookingLines=[{"accountKey": 604000, "baseAmount": 100.0, "vatCodeKey": "D21", "vatAmount": 21.0}],
+    )
 
 
 @pytest.fixture
@@ -51,22 +71,29 @@ def invoiced(dossier):
 
 # -- POST /balancings and the modified list ----------------------------------------------------
 
+
 def test_a_paid_invoice_shows_in_the_modified_list_as_recorded(invoiced, calls_made):
     assert invoiced.insert_balancing(SALE_KEY, BANK_LINE, 121.0) is None
     modified, deleted = invoiced.modified_balancings(LONG_AGO)
     assert deleted == [] and len(modified) == 1
     balancing = modified[0]
     assert balancing["debetDocument"] == {
-        "balancingKey": SALE_KEY, "comment": "INV/2026/0143", "reference": "+++090/9337/55493+++",
-        "documentDate": "2026-05-14", "currencyCode": "EUR", "exchangeRate": 1.0,
-        "debetDocumentAmount": 121.0, "creditDocumentAmount": 0.0,
-        "debetBookingAmount": 121.0, "creditBookingAmount": 0.0}
+        "balancingKey": SALE_KEY,
+        "comment": "INV/2026/0143",
+        "reference": "+++090/9337/55493+++",
+        "documentDate": "2026-05-14",
+        "currencyCode": "EUR",
+        "exchangeRate": 1.0,
+        "debetDocumentAmount": 121.0,
+        "creditDocumentAmount": 0.0,
+        "debetBookingAmount": 121.0,
+        "creditBookingAmount": 0.0,
+    }
     assert balancing["creditDocument"]["balancingKey"] == BANK_LINE
     assert balancing["creditDocument"]["comment"] == "2026/V1/144"
     assert balancing["creditDocument"]["creditDocumentAmount"] == 121.0
     assert (balancing["debetBalancedBookingAmount"], balancing["creditBalancedBookingAmount"]) == (0.0, 121.0)
-    assert balancing["type"] == {"type": "C", "relationKey": {"id": 1}, "externalRelationId": 0,
-                                 "accountNr": 0}
+    assert balancing["type"] == {"type": "C", "relationKey": {"id": 1}, "externalRelationId": 0, "accountNr": 0}
     assert {"POST /balancings", "GET /balancings/modified"} <= set(calls_made)
 
 
@@ -112,11 +139,14 @@ def test_an_invoice_balanced_against_its_credit_note(dossier):
     assert credit_note["creditDocumentAmount"] == 121.0
 
 
-@pytest.mark.parametrize("debet, credit, reason", [
-    (SALE_KEY, balancing_key(2, "F1", F1_LAST + 1, 2), "not found"),
-    (balancing_key(2, "V1", 1), BANK_LINE, "not found"),
-    (SALE_KEY, BANK_LINE, "different relations"),
-])
+@pytest.mark.parametrize(
+    "debet, credit, reason",
+    [
+        (SALE_KEY, balancing_key(2, "F1", F1_LAST + 1, 2), "not found"),
+        (balancing_key(2, "V1", 1), BANK_LINE, "not found"),
+        (SALE_KEY, BANK_LINE, "different relations"),
+    ],
+)
 def test_refused_balancings(dossier, debet, credit, reason):
     dossier.insert_buysell_booking(sale())
     dossier.insert_financial_booking(receipt(relation_id=5 if reason == "different relations" else 1))
@@ -135,6 +165,7 @@ def test_a_lost_reply_leaves_the_balancing_stored_and_says_so(invoiced, state):
 
 
 # -- DELETE /balancings/delete ------------------------------------------------------------------
+
 
 def test_a_deleted_balancing_is_listed_as_deleted_and_opens_the_invoice_again(invoiced):
     invoiced.insert_balancing(SALE_KEY, BANK_LINE, 121.0)
@@ -169,19 +200,31 @@ def test_balancing_calls_count_against_their_daily_limits(invoiced, state):
 def test_balancing_shape_errors(octo):
     assert octo.call("POST", "/balancings", json={"debetKey": SALE_KEY}).status_code == 400
     wrong_type = dict(SALE_KEY, lineSequenceNr="first")
-    assert octo.call("POST", "/balancings", json={"debetKey": wrong_type, "creditKey": BANK_LINE,
-                                                  "balanceAmount": 1.0}).status_code == 500
+    assert (
+        octo.call(
+            "POST", "/balancings", json={"debetKey": wrong_type, "creditKey": BANK_LINE, "balanceAmount": 1.0}
+        ).status_code
+        == 500
+    )
 
 
 # -- controls: the accountant pays an invoice in Octopus -----------------------------------------
+
 
 def test_pay_in_octopus_books_the_bank_line_and_balances_it(invoiced, state):
     paid = state.pay_in_octopus(1001, 2, "V1", V1_LAST + 1)
     bank = paid["booking"]
     assert (bank["journalKey"], bank["documentSequenceNr"], bank["enteredBy"]) == ("F1", F1_LAST + 2, "octopus")
-    assert bank["booking"]["bookingLines"] == [{"type": "C", "relationId": 1, "externalRelationId": 0,
-                                                "accountKey": 0, "amount": 121.0,
-                                                "reference": "2026/V1/144"}]
+    assert bank["booking"]["bookingLines"] == [
+        {
+            "type": "C",
+            "relationId": 1,
+            "externalRelationId": 0,
+            "accountKey": 0,
+            "amount": 121.0,
+            "reference": "2026/V1/144",
+        }
+    ]
     assert paid["balancing"]["creditDocument"]["balancingKey"] == balancing_key(2, "F1", F1_LAST + 2, 1)
     assert paid["balancing"]["creditBalancedBookingAmount"] == 121.0
     modified, _ = invoiced.modified_balancings(LONG_AGO)
@@ -206,13 +249,16 @@ def test_pay_a_vendor_bill_in_octopus_pays_money_out(dossier, state):
 
 def test_controls_over_http(invoiced, sandbox_server, state):
     base = f"{sandbox_server.base_url}/_sandbox/dossiers/1001"
-    paid = requests.post(f"{base}/pay", json={"bookyear": 2, "journal": "V1", "nr": V1_LAST + 1,
-                                              "amount": 21}, timeout=5).json()
+    paid = requests.post(
+        f"{base}/pay", json={"bookyear": 2, "journal": "V1", "nr": V1_LAST + 1, "amount": 21}, timeout=5
+    ).json()
     assert paid["ok"] and paid["balancing"]["creditBalancedBookingAmount"] == 21.0
     listed = requests.get(f"{base}/balancings", timeout=5).json()["balancings"]
     assert len(listed) == 1
-    keys = {"debetKey": listed[0]["debetDocument"]["balancingKey"],
-            "creditKey": listed[0]["creditDocument"]["balancingKey"]}
+    keys = {
+        "debetKey": listed[0]["debetDocument"]["balancingKey"],
+        "creditKey": listed[0]["creditDocument"]["balancingKey"],
+    }
     assert requests.post(f"{base}/delete-balancing", json=keys, timeout=5).json()["ok"]
     assert state.balancings(1001) == []
     again = requests.post(f"{base}/delete-balancing", json=keys, timeout=5)

@@ -1,13 +1,14 @@
 """Bookings deleted or changed by an accountant in Octopus (issue 14): the sandbox controls, and the
 listings through which the addon finds out (`buysellbookings/modified`, `bookyears/{id}/bookings/modified`)."""
+
 from datetime import datetime, timezone
 
 import pytest
 import requests
+from test_sandbox import F1_LAST, PASSWORD, USER, UUID, V1_LAST, bank, octo, sale, state  # noqa: F401
 
 from octopus import OctopusClient, errors
 from octopus.booking import balancing_key
-from test_sandbox import F1_LAST, PASSWORD, USER, UUID, V1_LAST, bank, octo, sale, state  # noqa: F401
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
 SELL, FINANCIAL, ALL = 2, 3, -1
@@ -23,8 +24,12 @@ def dossier(sandbox_server):
 
 
 def _deleted_key(nr, journal_type=SELL, journal_nr=1):
-    return {"bookyearKey": {"id": 2}, "journalType": journal_type, "journalSequenceNr": journal_nr,
-            "documentSequenceNr": nr}
+    return {
+        "bookyearKey": {"id": 2},
+        "journalType": journal_type,
+        "journalSequenceNr": journal_nr,
+        "documentSequenceNr": nr,
+    }
 
 
 def test_a_booking_deleted_in_octopus_is_listed_as_deleted(dossier, state):
@@ -42,12 +47,24 @@ def test_a_booking_deleted_in_octopus_is_listed_as_deleted(dossier, state):
 def test_the_report_rows_name_the_booking_and_its_lines(dossier):
     modified, _deleted = dossier.modified_bookings(ALL, ALL, LONG_AGO)
     row = next(r for r in modified if r["documentSequenceNr"] == V1_LAST + 1)
-    assert row == {"bookyearKey": {"id": 2}, "journalType": 2, "journalNr": 1,
-                   "documentSequenceNr": V1_LAST + 1, "lineSequenceNr": 1, "bookyearPeriodeNr": 202605,
-                   "documentDate": "2026-05-14", "expiryDate": "2026-06-13", "currencyCode": "EUR",
-                   "exchangeRate": 1.0, "comment": "INV/2026/0143", "reference": "+++090/9337/55493+++",
-                   "accountKey": 700000, "relationKey": {"id": 1}, "bookingAmount": 100.0,
-                   "documentAmount": 100.0}
+    assert row == {
+        "bookyearKey": {"id": 2},
+        "journalType": 2,
+        "journalNr": 1,
+        "documentSequenceNr": V1_LAST + 1,
+        "lineSequenceNr": 1,
+        "bookyearPeriodeNr": 202605,
+        "documentDate": "2026-05-14",
+        "expiryDate": "2026-06-13",
+        "currencyCode": "EUR",
+        "exchangeRate": 1.0,
+        "comment": "INV/2026/0143",
+        "reference": "+++090/9337/55493+++",
+        "accountKey": 700000,
+        "relationKey": {"id": 1},
+        "bookingAmount": 100.0,
+        "documentAmount": 100.0,
+    }
 
 
 def test_the_report_respects_its_time_window(dossier, state):
@@ -66,7 +83,8 @@ def test_a_booking_changed_in_octopus_reads_back_changed_and_recent(dossier, sta
     assert changed["booking"]["amount"] == 131.0
     listed = dossier.modified_buysell_bookings(2, "V1", since)
     assert [(b["documentSequenceNr"], b["amount"], b["bookingLines"][0]["baseAmount"]) for b in listed] == [
-        (V1_LAST + 1, 131.0, 110.0)]
+        (V1_LAST + 1, 131.0, 110.0)
+    ]
     state.change_booking(1001, 2, "V1", V1_LAST + 2, {"documentDate": "2026-05-20"})
     assert dossier.get_buysell_booking(2, "V1", V1_LAST + 2)["documentDate"] == "2026-05-20"
 
@@ -75,8 +93,9 @@ def test_deleting_a_paid_invoice_undoes_its_balancing(dossier, state):
     state.pay_in_octopus(1001, 2, "V1", V1_LAST + 1)
     state.delete_booking(1001, 2, "V1", V1_LAST + 1)
     modified, deleted = dossier.modified_balancings(LONG_AGO)
-    assert modified == [] and deleted == [{"debetKey": balancing_key(2, "V1", V1_LAST + 1),
-                                           "creditKey": balancing_key(2, "F1", F1_LAST + 1, 1)}]
+    assert modified == [] and deleted == [
+        {"debetKey": balancing_key(2, "V1", V1_LAST + 1), "creditKey": balancing_key(2, "F1", F1_LAST + 1, 1)}
+    ]
 
 
 def test_a_changed_financial_booking_and_its_report_rows(dossier, state):
@@ -100,13 +119,17 @@ def test_controls_over_http(dossier, sandbox_server, state):
 def test_report_parameters_and_limit(octo, state):
     missing = octo.call("GET", "/bookyears/2/bookings/modified", params={"journalTypeId": 2})
     assert missing.status_code == 400
-    nothing = octo.call("GET", "/bookyears/2/bookings/modified",
-                        params={"journalTypeId": 2, "modifiedTimeStamp": "2000-01-01 00:00:00.000"})
+    nothing = octo.call(
+        "GET",
+        "/bookyears/2/bookings/modified",
+        params={"journalTypeId": 2, "modifiedTimeStamp": "2000-01-01 00:00:00.000"},
+    )
     assert nothing.status_code == 404 and nothing.json()["errorCode"] == -33
     assert state.limits["GET /bookings/modified"] == 48
 
 
 # -- the control page (issue 20) -----------------------------------------------------------------
+
 
 def test_the_page_shows_bookings_as_octopus_numbers_them_with_relation_lines_and_pdf(dossier, sandbox_server, state):
     pdf = b"%PDF-1.7\n% the invoice\n"

@@ -1,4 +1,5 @@
 """OctopusClient over real HTTP against the sandbox (demo seed, reset for every test)."""
+
 import logging
 import socket
 import time
@@ -46,24 +47,43 @@ def dossier(client):
     return client.dossier(DOSSIER)
 
 
-def sale(nr=NEXT_SALE, *, bookyear=OPEN_YEAR, period=202605, journal="V1", relation_id=1,
-         account=700000, vat_code="21", amount=121.0):
+def sale(
+    nr=NEXT_SALE,
+    *,
+    bookyear=OPEN_YEAR,
+    period=202605,
+    journal="V1",
+    relation_id=1,
+    account=700000,
+    vat_code="21",
+    amount=121.0,
+):
     """A sales booking of 100 + 21 VAT on 14 May (of 2026 unless the period says otherwise)."""
     date = f"{period // 100}-{period % 100:02d}-14" if period % 100 <= 12 else "2026-05-14"
     return {
-        "bookyearKey": {"id": bookyear}, "journalKey": journal, "documentSequenceNr": nr,
+        "bookyearKey": {"id": bookyear},
+        "journalKey": journal,
+        "documentSequenceNr": nr,
         "relationIdentificationServiceData": {"relationKey": {"id": relation_id}},
-        "bookyearPeriodeNr": period, "documentDate": date, "expiryDate": date,
-        "comment": "INV/2026/0001", "amount": amount, "currencyCode": "EUR", "exchangeRate": 1.0,
-        "bookingLines": [{"accountKey": account, "baseAmount": 100.0, "vatCodeKey": vat_code,
-                          "vatAmount": 21.0}],
+        "bookyearPeriodeNr": period,
+        "documentDate": date,
+        "expiryDate": date,
+        "comment": "INV/2026/0001",
+        "amount": amount,
+        "currencyCode": "EUR",
+        "exchangeRate": 1.0,
+        "bookingLines": [{"accountKey": account, "baseAmount": 100.0, "vatCodeKey": vat_code, "vatAmount": 21.0}],
     }
 
 
 def bank_receipt(nr=NEXT_BANK):
     return {
-        "bookyearKey": {"id": OPEN_YEAR}, "journalKey": "F1", "documentSequenceNr": nr,
-        "bookyearPeriodeNr": 202605, "documentDate": "2026-05-20", "exchangeRate": 1.0,
+        "bookyearKey": {"id": OPEN_YEAR},
+        "journalKey": "F1",
+        "documentSequenceNr": nr,
+        "bookyearPeriodeNr": 202605,
+        "documentDate": "2026-05-20",
+        "exchangeRate": 1.0,
         "bookingLines": [{"type": "C", "relationId": 1, "amount": 121.0, "reference": "2026/V1/144"}],
     }
 
@@ -73,6 +93,7 @@ def calls(state, template):
 
 
 # -- signing in and tokens ------------------------------------------------------------------
+
 
 def test_authenticate(client, state):
     client.authenticate()
@@ -173,6 +194,7 @@ def test_unknown_or_forbidden_dossier(client, state):
 
 # -- every call ------------------------------------------------------------------------------
 
+
 def test_list_dossiers(client):
     assert [d["dossierKey"]["id"] for d in client.list_dossiers()] == [1001, 1002, 1003, 1004, 1005]
 
@@ -203,13 +225,18 @@ def test_relation_filters_use_the_filtered_budget(make_client):
     dossier = make_client(call_guard=lambda op, dossier_id: seen.append((op, dossier_id))).dossier(DOSSIER)
     dossier.find_relations(vat_nr="BE0412.345.614")
     dossier.find_relations()
-    assert seen == [(AUTH, None), (CONNECT, DOSSIER), ("GET /relations?filtered", DOSSIER),
-                    ("GET /relations", DOSSIER)]
+    assert seen == [(AUTH, None), (CONNECT, DOSSIER), ("GET /relations?filtered", DOSSIER), ("GET /relations", DOSSIER)]
 
 
 def test_put_relation_creates_then_merges(dossier, state):
-    relation = {"currencyCode": "EUR", "relationIdentificationServiceData": {"externalRelationId": 4711},
-                "name": "Nieuwe Klant BV", "client": True, "vatNr": "BE0477.472.701", "country": "BE"}
+    relation = {
+        "currencyCode": "EUR",
+        "relationIdentificationServiceData": {"externalRelationId": 4711},
+        "name": "Nieuwe Klant BV",
+        "client": True,
+        "vatNr": "BE0477.472.701",
+        "country": "BE",
+    }
     created = dossier.put_relation(relation)
     ident = created["relationIdentificationServiceData"]
     assert ident == {"externalRelationId": 4711, "relationKey": {"id": 9}}
@@ -221,12 +248,17 @@ def test_put_relation_creates_then_merges(dossier, state):
 def test_modified_relations_bring_created_and_merged_ones_only(dossier, state):
     started = datetime.now(timezone.utc) - timedelta(seconds=5)
     assert dossier.modified_relations(started) == ([], []), "seeded relations are not news (404 = none)"
-    relation = {"currencyCode": "EUR", "name": "Nieuwe Klant BV", "vatNr": "BE0477.472.701",
-                "relationIdentificationServiceData": {"externalRelationId": 4712}}
+    relation = {
+        "currencyCode": "EUR",
+        "name": "Nieuwe Klant BV",
+        "vatNr": "BE0477.472.701",
+        "relationIdentificationServiceData": {"externalRelationId": 4712},
+    }
     created = dossier.put_relation(relation)
     modified, deleted = dossier.modified_relations(started)
-    assert [r["relationIdentificationServiceData"]["relationKey"] for r in modified] == \
-        [created["relationIdentificationServiceData"]["relationKey"]]
+    assert [r["relationIdentificationServiceData"]["relationKey"] for r in modified] == [
+        created["relationIdentificationServiceData"]["relationKey"]
+    ]
     assert deleted == []
     assert dossier.modified_relations(datetime.now(timezone.utc) + timedelta(minutes=1)) == ([], [])
     assert state.call_counts["GET /dossiers/{dossierId}/relations/modified"] == 3
@@ -286,6 +318,7 @@ def test_modified_timestamp_format():
 
 
 # -- refusals --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "booking, cls, code",
@@ -374,6 +407,7 @@ def test_journal_check_that_cannot_run_assumes_a_lock(make_client, state):
 
 # -- daily limits and the call guard -----------------------------------------------------------
 
+
 def test_server_daily_limit(dossier, state):
     state.set_limit("GET /bookyears", 1)
     dossier.get_bookyears()
@@ -398,6 +432,7 @@ def test_call_guard_stops_a_call_before_it_is_sent(make_client, state):
 
 
 # -- faults --------------------------------------------------------------------------------
+
 
 def test_read_retried_on_5xx_then_succeeds(make_client, state):
     seen = []
@@ -514,6 +549,7 @@ def test_the_given_session_is_used_for_every_call(make_client, state):
 
 
 # -- logging -----------------------------------------------------------------------------------
+
 
 def test_debug_log_has_no_secrets(make_client, caplog):
     caplog.set_level(logging.DEBUG, logger="octopus")

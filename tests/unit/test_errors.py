@@ -1,4 +1,5 @@
 """Mapping of Octopus answers (status + partial ErrorResult body) to typed errors."""
+
 import pytest
 
 from octopus import errors
@@ -45,8 +46,11 @@ def test_booking_codes(code, cls):
 @pytest.mark.parametrize(
     "info, last",
     [
-        ("Unable to insert booking in dossier 49555.  Illegal document seq Nr.  "
-         "Last Document = 6.  New Document = 1. ", 6),
+        (
+            "Unable to insert booking in dossier 49555.  Illegal document seq Nr.  "
+            "Last Document = 6.  New Document = 1. ",
+            6,
+        ),
         ("Unable to insert booking in dossier 49555.  Illegal document sequence nr.  Last Document : 5", 5),
         ("no number here", None),
     ],
@@ -101,5 +105,6 @@ def test_invalid_elements_is_a_refusal_whatever_the_call():
         exc = error_from_response(500, body, context=context)
         assert isinstance(exc, errors.InvalidElements) and isinstance(exc, errors.BookingRefused)
     assert isinstance(error_from_response(500, None, context="write"), errors.OutcomeUnknown)
-    assert isinstance(error_from_response(500, {"technicalInfo": "Internal error"}, context="write"),
-                      errors.OutcomeUnknown)
+    assert isinstance(
+        error_from_response(500, {"technicalInfo": "Internal error"}, context="write"), errors.OutcomeUnknown
+    )

@@ -1,5 +1,6 @@
 """The sandbox over real HTTP: it must answer like Octopus (ref §2-§6.4 of the API reference) and
 obey its control surface (ARCHITECTURE.md §1)."""
+
 import base64
 import json
 import socket
@@ -34,16 +35,21 @@ class Octopus:
         self._dossier_tokens = {}
 
     def login(self, user=USER, password=PASSWORD, uuid=UUID):
-        return requests.post(f"{self.url}/authentication", json={"user": user, "password": password},
-                             headers={"softwareHouseUuid": uuid}, timeout=5)
+        return requests.post(
+            f"{self.url}/authentication",
+            json={"user": user, "password": password},
+            headers={"softwareHouseUuid": uuid},
+            timeout=5,
+        )
 
     def token(self):
         return self.login().json()["token"]
 
     def connect(self, dossier_id=1001, token=None, **params):
         headers = {"Token": token or self.token()}
-        return requests.post(f"{self.url}/dossiers", params=dict(params, dossierId=dossier_id),
-                             headers=headers, timeout=5)
+        return requests.post(
+            f"{self.url}/dossiers", params=dict(params, dossierId=dossier_id), headers=headers, timeout=5
+        )
 
     def dossier_token(self, dossier_id=1001):
         if dossier_id not in self._dossier_tokens:
@@ -57,8 +63,9 @@ class Octopus:
         """A per-dossier call: `path` is below /dossiers/<id>."""
         all_headers = {"dossierToken": self.dossier_token(dossier_id)}
         all_headers.update(headers or {})
-        return requests.request(method, f"{self.url}/dossiers/{dossier_id}{path}",
-                                headers=all_headers, timeout=timeout, **kwargs)
+        return requests.request(
+            method, f"{self.url}/dossiers/{dossier_id}{path}", headers=all_headers, timeout=timeout, **kwargs
+        )
 
     def post_booking(self, booking, attachments=None, **kwargs):
         body = {"buySellBookingServiceData": booking, "attachments": attachments or []}
@@ -72,27 +79,45 @@ class Octopus:
 def sale(nr=V1_LAST + 1, **overrides):
     """The reference's sales invoice example (ref §4.6), moved into the demo dossier."""
     booking = {
-        "bookyearKey": {"id": 2}, "journalKey": "V1", "documentSequenceNr": nr,
+        "bookyearKey": {"id": 2},
+        "journalKey": "V1",
+        "documentSequenceNr": nr,
         "relationIdentificationServiceData": {"relationKey": {"id": 1}},
-        "bookyearPeriodeNr": 202605, "documentDate": "2026-05-14", "expiryDate": "2026-06-13",
-        "comment": "INV/2026/0143", "reference": "+++090/9337/55493+++",
-        "amount": 121.00, "currencyCode": "EUR", "exchangeRate": 1.0, "paymentMethod": 1,
-        "bookingLines": [{"accountKey": 700000, "baseAmount": 100.00, "vatCodeKey": "21",
-                          "vatAmount": 21.00, "comment": "Consulting"}],
+        "bookyearPeriodeNr": 202605,
+        "documentDate": "2026-05-14",
+        "expiryDate": "2026-06-13",
+        "comment": "INV/2026/0143",
+        "reference": "+++090/9337/55493+++",
+        "amount": 121.00,
+        "currencyCode": "EUR",
+        "exchangeRate": 1.0,
+        "paymentMethod": 1,
+        "bookingLines": [
+            {
+                "accountKey": 700000,
+                "baseAmount": 100.00,
+                "vatCodeKey": "21",
+                "vatAmount": 21.00,
+                "comment": "Consulting",
+            }
+        ],
     }
     booking.update(overrides)
     return booking
 
 
 def line(**overrides):
-    return dict({"accountKey": 700000, "baseAmount": 100.0, "vatCodeKey": "21", "vatAmount": 21.0},
-                **overrides)
+    return dict({"accountKey": 700000, "baseAmount": 100.0, "vatCodeKey": "21", "vatAmount": 21.0}, **overrides)
 
 
 def bank(nr=F1_LAST + 1, **overrides):
     booking = {
-        "bookyearKey": {"id": 2}, "journalKey": "F1", "documentSequenceNr": nr,
-        "bookyearPeriodeNr": 202605, "documentDate": "2026-05-27", "exchangeRate": 1.0,
+        "bookyearKey": {"id": 2},
+        "journalKey": "F1",
+        "documentSequenceNr": nr,
+        "bookyearPeriodeNr": 202605,
+        "documentDate": "2026-05-27",
+        "exchangeRate": 1.0,
         "bookingLines": [
             {"type": "C", "relationId": 1, "amount": 121.0, "reference": "2026/V1/144"},
             {"type": "S", "externalRelationId": 0, "relationId": 2, "amount": -34.0},
@@ -119,6 +144,7 @@ def state(sandbox_server):
 
 # -- demo seed ------------------------------------------------------------------------------
 
+
 def test_demo_seed_vat_numbers_pass_mod97(state):
     numbers = [d.info["vatNr"] for d in state.dossiers.values()]
     numbers += [r["vatNr"] for d in state.dossiers.values() for r in d.relations]
@@ -131,26 +157,36 @@ def test_demo_seed_vat_numbers_pass_mod97(state):
 
 # -- authentication and dossiers (ref §2, §3) -------------------------------------------------
 
+
 def test_authentication_returns_a_token(octo):
     answer = octo.login()
     assert answer.status_code == 200
     assert list(answer.json()) == ["token"]
     assert answer.json()["token"].count(".") == 2  # JWT-looking
     # header names are case-insensitive (ref §2.1)
-    again = requests.post(f"{octo.url}/authentication", json={"user": USER, "password": PASSWORD},
-                          headers={"Softwarehouseuuid": UUID}, timeout=5)
+    again = requests.post(
+        f"{octo.url}/authentication",
+        json={"user": USER, "password": PASSWORD},
+        headers={"Softwarehouseuuid": UUID},
+        timeout=5,
+    )
     assert again.status_code == 200 and again.json()["token"] != answer.json()["token"]
 
 
-@pytest.mark.parametrize("user,password,uuid", [
-    (USER, "wrong", UUID), ("nobody@B1", PASSWORD, UUID),
-    (USER, PASSWORD, "00000000-0000-4000-8000-00000000dead"),
-])
+@pytest.mark.parametrize(
+    "user,password,uuid",
+    [
+        (USER, "wrong", UUID),
+        ("nobody@B1", PASSWORD, UUID),
+        (USER, PASSWORD, "00000000-0000-4000-8000-00000000dead"),
+    ],
+)
 def test_authentication_failures_answer_401_with_technical_info_only(octo, user, password, uuid):
     answer = octo.login(user, password, uuid)
     assert answer.status_code == 401
-    assert answer.json() == {"technicalInfo": "Incrementing failed login attempt count for user "
-                                              f"{user}, IP address 127.0.0.1. "}
+    assert answer.json() == {
+        "technicalInfo": f"Incrementing failed login attempt count for user {user}, IP address 127.0.0.1. "
+    }
 
 
 def test_authentication_without_body_is_400(octo):
@@ -187,8 +223,11 @@ def test_connect_dossier_returns_dossiertoken(octo):
 def test_connect_dossier_errors(octo, state):
     no_token = requests.post(f"{octo.url}/dossiers", params={"dossierId": 1001}, timeout=5)
     assert no_token.status_code == 401
-    assert no_token.json() == {"errorCode": -79, "errorMessage": "Empty access token",
-                               "technicalInfo": "Empty access token"}
+    assert no_token.json() == {
+        "errorCode": -79,
+        "errorMessage": "Empty access token",
+        "technicalInfo": "Empty access token",
+    }
     assert octo.connect(1001, token="bogus").status_code == 401
     unknown = octo.connect(4242)
     assert unknown.status_code == 404
@@ -213,8 +252,7 @@ def test_per_dossier_call_without_dossier_token_is_401_minus_79(octo):
 
 def test_dossier_token_only_opens_its_own_dossier(octo):
     other = octo.dossier_token(1002)
-    answer = requests.get(f"{octo.url}/dossiers/1001/bookyears", headers={"dossierToken": other},
-                          timeout=5)
+    answer = requests.get(f"{octo.url}/dossiers/1001/bookyears", headers={"dossierToken": other}, timeout=5)
     assert answer.status_code == 401
 
 
@@ -238,6 +276,7 @@ def test_expire_tokens_invalidates_everything(octo, state):
 
 # -- master data (ref §4.1-§4.4) ------------------------------------------------------------
 
+
 def test_bookyears_with_yyyymm_periods(octo):
     answer = octo.call("GET", "/bookyears")
     assert answer.status_code == 200
@@ -247,8 +286,7 @@ def test_bookyears_with_yyyymm_periods(octo):
     assert y2026["bookyearKey"] == {"id": 2}
     assert (y2026["startDate"], y2026["endDate"]) == ("2026-01-01", "2026-12-31")
     assert [p["bookyearPeriod"] for p in y2026["periods"]] == list(range(202601, 202613))
-    assert y2026["periods"][1] == {"bookyearPeriod": 202602, "startDate": "2026-02-01",
-                                   "endDate": "2026-02-28"}
+    assert y2026["periods"][1] == {"bookyearPeriod": 202602, "startDate": "2026-02-01", "endDate": "2026-02-28"}
 
 
 def test_journals_per_bookyear(octo):
@@ -256,9 +294,16 @@ def test_journals_per_bookyear(octo):
     assert answer.status_code == 200
     journals = {j["journalKey"]: j for j in answer.json()}
     assert set(journals) == {"A1", "V1", "V2", "F1", "F2", "D1"}
-    assert journals["A1"] == {"bookyearKey": {"id": 2}, "closed": False, "closedPeriod": 0,
-                              "insertionType": 1, "journalKey": "A1", "lastBookedDocumentNr": A1_LAST,
-                              "name": "AANKOPEN", "protectedPeriod": 0}
+    assert journals["A1"] == {
+        "bookyearKey": {"id": 2},
+        "closed": False,
+        "closedPeriod": 0,
+        "insertionType": 1,
+        "journalKey": "A1",
+        "lastBookedDocumentNr": A1_LAST,
+        "name": "AANKOPEN",
+        "protectedPeriod": 0,
+    }
     assert journals["F1"]["currencyCode"] == "EUR" and journals["F1"]["name"] == "Bank KBC"
     assert "currencyCode" not in journals["V1"]
     assert journals["V2"]["insertionType"] == 2
@@ -276,8 +321,25 @@ def test_accounts_need_bookyear_id(octo):
     answer = octo.call("GET", "/accounts", params={"bookyearId": 2})
     assert answer.status_code == 200
     accounts = {a["accountKey"]["id"]: a for a in answer.json()}
-    for nr in (400000, 440000, 451000, 411000, 499000, 550000, 580000, 600000, 604000, 610000,
-               612000, 700000, 701000, 702000, 704000, 740000, 743000):
+    for nr in (
+        400000,
+        440000,
+        451000,
+        411000,
+        499000,
+        550000,
+        580000,
+        600000,
+        604000,
+        610000,
+        612000,
+        700000,
+        701000,
+        702000,
+        704000,
+        740000,
+        743000,
+    ):
         assert nr in accounts
     assert accounts[700000]["accountKey"] == {"bookyearKey": {"id": 2}, "id": 700000}
     assert set(accounts[700000]["description"]) == {"description_NL", "description_FR", "description_EN"}
@@ -301,6 +363,7 @@ def test_vatcodes(octo):
 
 # -- relations (ref §4.5, §5.3) --------------------------------------------------------------
 
+
 def _names(answer):
     return sorted(r["name"] for r in answer.json())
 
@@ -311,12 +374,12 @@ def test_relations_unfiltered_lists_active_only(octo):
     assert "Oude Klant BVBA" not in _names(answer)
     assert all(r["active"] for r in answer.json())
     relation = answer.json()[0]
-    assert relation["relationIdentificationServiceData"] == {"externalRelationId": 0,
-                                                             "relationKey": {"id": 1}}
+    assert relation["relationIdentificationServiceData"] == {"externalRelationId": 0, "relationKey": {"id": 1}}
 
 
-@pytest.mark.parametrize("vat, name", [("BE0412.345.614", "Bakkerij Peeters BV"),
-                                       ("NL8537.46.333 B01", "Van Dijk Logistics B.V.")])
+@pytest.mark.parametrize(
+    "vat, name", [("BE0412.345.614", "Bakkerij Peeters BV"), ("NL8537.46.333 B01", "Van Dijk Logistics B.V.")]
+)
 def test_relations_by_vat_number_as_octopus_stores_it(octo, vat, name):
     answer = octo.call("GET", "/relations", params={"vatNr": vat})
     assert answer.status_code == 200 and _names(answer) == [name]
@@ -329,47 +392,78 @@ def test_relations_by_vat_number_in_another_spelling_are_not_found(octo, vat):
 
 
 def test_relations_filters_are_or_combined_and_include_inactive(octo):
-    answer = octo.call("GET", "/relations", params={"vatNr": "BE0444.555.651", "relationId": 2,
-                                                     "name": "schmidt"})
+    answer = octo.call("GET", "/relations", params={"vatNr": "BE0444.555.651", "relationId": 2, "name": "schmidt"})
     assert _names(answer) == ["Drukkerij Janssens BV", "Oude Klant BVBA", "Schmidt Maschinenbau GmbH"]
 
 
 def test_relations_not_found_is_404(octo):
     answer = octo.call("GET", "/relations", params={"vatNr": "BE0999.999.999"})
     assert answer.status_code == 404
-    assert answer.json() == {"errorCode": -47, "errorMessage": "Geen relaties gevonden",
-                             "technicalInfo": "No relations found"}
+    assert answer.json() == {
+        "errorCode": -47,
+        "errorMessage": "Geen relaties gevonden",
+        "technicalInfo": "No relations found",
+    }
     assert octo.call("GET", "/relations", params={"relationId": "x"}).status_code == 400
 
 
 def test_relation_create_answers_201_with_defaults(octo):
-    request = {"currencyCode": "EUR",
-               "relationIdentificationServiceData": {"externalRelationId": 99999},
-               "name": "Test BV", "client": True, "supplier": False, "email": "test@example.org",
-               "streetAndNr": "Teststraat 1", "postalCode": "1000", "city": "Brussel", "country": "BE"}
+    request = {
+        "currencyCode": "EUR",
+        "relationIdentificationServiceData": {"externalRelationId": 99999},
+        "name": "Test BV",
+        "client": True,
+        "supplier": False,
+        "email": "test@example.org",
+        "streetAndNr": "Teststraat 1",
+        "postalCode": "1000",
+        "city": "Brussel",
+        "country": "BE",
+    }
     answer = octo.call("PUT", "/relations", json=request)
     assert answer.status_code == 201
     created = answer.json()
     new_key = created["relationIdentificationServiceData"]["relationKey"]["id"]
     assert new_key == 9  # after the 8 demo relations
     assert created == {  # the recorded answer of ref §4.5, key aside
-        "active": True, "city": "Brussel", "client": True, "corporationType": 0, "country": "BE",
-        "currencyCode": "EUR", "defaultBookingAccountClient": 0, "defaultBookingAccountSupplier": 0,
-        "email": "test@example.org", "expirationDays": 30, "expirationType": 2, "factLanguage": 0,
-        "fax": "", "financialDiscount": False, "mobile": "", "name": "Test BV", "postalCode": "1000",
-        "relationIdentificationServiceData": {"externalRelationId": 99999,
-                                              "relationKey": {"id": new_key}},
-        "sddActive": False, "sddMandateType": 0, "sddSeqtype": 0, "streetAndNr": "Teststraat 1",
-        "supplier": False, "supplierPaymentMethod": 0, "telephone": "", "url": "", "vatNr": "",
-        "vatType": 0}
+        "active": True,
+        "city": "Brussel",
+        "client": True,
+        "corporationType": 0,
+        "country": "BE",
+        "currencyCode": "EUR",
+        "defaultBookingAccountClient": 0,
+        "defaultBookingAccountSupplier": 0,
+        "email": "test@example.org",
+        "expirationDays": 30,
+        "expirationType": 2,
+        "factLanguage": 0,
+        "fax": "",
+        "financialDiscount": False,
+        "mobile": "",
+        "name": "Test BV",
+        "postalCode": "1000",
+        "relationIdentificationServiceData": {"externalRelationId": 99999, "relationKey": {"id": new_key}},
+        "sddActive": False,
+        "sddMandateType": 0,
+        "sddSeqtype": 0,
+        "streetAndNr": "Teststraat 1",
+        "supplier": False,
+        "supplierPaymentMethod": 0,
+        "telephone": "",
+        "url": "",
+        "vatNr": "",
+        "vatType": 0,
+    }
     found = octo.call("GET", "/relations", params={"extRelationId": 99999})
     assert _names(found) == ["Test BV"]
 
 
 def test_relation_upsert_merges_by_external_id_then_key(octo):
     def put(ident, **fields):
-        return octo.call("PUT", "/relations", json=dict(
-            fields, currencyCode="EUR", relationIdentificationServiceData=ident))
+        return octo.call(
+            "PUT", "/relations", json=dict(fields, currencyCode="EUR", relationIdentificationServiceData=ident)
+        )
 
     ext = {"externalRelationId": 4711}
     assert put(ext, name="A").status_code == 201
@@ -385,6 +479,7 @@ def test_relation_put_needs_identification_and_currency(octo):
 
 
 # -- buy/sell bookings (ref §4.6, §5.1, §5.2, §6.4) ---------------------------------------------
+
 
 def test_booking_insert_201_empty_and_bumps_number(octo, state):
     answer = octo.post_booking(sale(), [{"fileName": "INV-2026-0143.pdf", "fileData": b64(PDF)}])
@@ -411,8 +506,10 @@ def test_illegal_document_number_is_minus_13_with_exact_text(octo):
     assert answer.status_code == 400
     body = answer.json()
     assert body["errorCode"] == -13
-    assert body["technicalInfo"] == ("Unable to insert booking in dossier 1001.  Illegal document seq "
-                                     f"Nr.  Last Document = {V1_LAST}.  New Document = 1. ")
+    assert body["technicalInfo"] == (
+        "Unable to insert booking in dossier 1001.  Illegal document seq "
+        f"Nr.  Last Document = {V1_LAST}.  New Document = 1. "
+    )
     assert octo.post_booking(sale()).status_code == 201
     replay = octo.post_booking(sale())  # the same number again: the de-facto duplicate guard
     assert replay.json()["errorCode"] == -13
@@ -422,8 +519,7 @@ def test_illegal_document_number_is_minus_13_with_exact_text(octo):
 def test_concurrent_inserts_one_wins(octo):
     octo.dossier_token()
     results = []
-    threads = [threading.Thread(target=lambda: results.append(octo.post_booking(sale()).status_code))
-               for _ in range(4)]
+    threads = [threading.Thread(target=lambda: results.append(octo.post_booking(sale()).status_code)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -431,19 +527,22 @@ def test_concurrent_inserts_one_wins(octo):
     assert sorted(results) == [201, 400, 400, 400]
 
 
-@pytest.mark.parametrize("overrides,code", [
-    ({"bookyearPeriodeNr": 1}, -14),
-    ({"relationIdentificationServiceData": {"externalRelationId": 123456}}, -16),
-    ({"relationIdentificationServiceData": {}}, -16),
-    ({"bookingLines": [line(accountKey=799999)]}, -21),
-    ({"bookingLines": [line(vatCodeKey="Z9")]}, -22),
-    ({"bookingLines": [line(vatAmount=-21.0)], "amount": 79.0}, -23),
-    ({"amount": 120.0}, -23),
-    ({"journalKey": "V9"}, -10),
-    ({"journalKey": "F1"}, -38),
-    ({"journalKey": "V2", "documentSequenceNr": 1}, -29),
-    ({"bookyearKey": {"id": 42}}, -9),
-])
+@pytest.mark.parametrize(
+    "overrides,code",
+    [
+        ({"bookyearPeriodeNr": 1}, -14),
+        ({"relationIdentificationServiceData": {"externalRelationId": 123456}}, -16),
+        ({"relationIdentificationServiceData": {}}, -16),
+        ({"bookingLines": [line(accountKey=799999)]}, -21),
+        ({"bookingLines": [line(vatCodeKey="Z9")]}, -22),
+        ({"bookingLines": [line(vatAmount=-21.0)], "amount": 79.0}, -23),
+        ({"amount": 120.0}, -23),
+        ({"journalKey": "V9"}, -10),
+        ({"journalKey": "F1"}, -38),
+        ({"journalKey": "V2", "documentSequenceNr": 1}, -29),
+        ({"bookyearKey": {"id": 42}}, -9),
+    ],
+)
 def test_booking_refusals(octo, overrides, code):
     answer = octo.post_booking(sale(**overrides))
     assert answer.status_code == 400
@@ -454,13 +553,15 @@ def test_booking_refusals(octo, overrides, code):
 
 def test_unknown_period_text(octo):
     answer = octo.post_booking(sale(bookyearPeriodeNr=5))
-    assert answer.json()["technicalInfo"] == \
-        "Unable to insert booking in dossier 1001.  Bookyear period unknown"
+    assert answer.json()["technicalInfo"] == "Unable to insert booking in dossier 1001.  Bookyear period unknown"
 
 
 def test_amount_tolerance_and_relation_by_external_id(octo):
-    octo.call("PUT", "/relations", json={"currencyCode": "EUR", "name": "Ext",
-                                         "relationIdentificationServiceData": {"externalRelationId": 77}})
+    octo.call(
+        "PUT",
+        "/relations",
+        json={"currencyCode": "EUR", "name": "Ext", "relationIdentificationServiceData": {"externalRelationId": 77}},
+    )
     booking = sale(amount=121.004, relationIdentificationServiceData={"externalRelationId": 77})
     assert octo.post_booking(booking).status_code == 201
 
@@ -486,8 +587,9 @@ def test_locked_journal_is_403(octo, state, lock_code):
     assert answer.json()["errorCode"] == lock_code
     assert answer.json()["errorMessage"] == LOCK_MESSAGE_NL
     assert octo.journal("V1")["closed"] is False  # a lock is not visible in the journal list
-    purchase = sale(journalKey="A1", documentSequenceNr=A1_LAST + 1,
-                    bookingLines=[line(accountKey=604000, vatCodeKey="D21")])
+    purchase = sale(
+        journalKey="A1", documentSequenceNr=A1_LAST + 1, bookingLines=[line(accountKey=604000, vatCodeKey="D21")]
+    )
     assert octo.post_booking(purchase).status_code == 201
     state.unlock(1001, "V1")
     assert octo.post_booking(sale()).status_code == 201
@@ -496,8 +598,10 @@ def test_locked_journal_is_403(octo, state, lock_code):
 def test_lock_every_journal_of_a_dossier(octo, state):
     state.lock(1001)
     assert octo.post_booking(sale()).status_code == 403
-    assert octo.call("POST", "/financialdiversbookings",
-                     json={"financialDiversBookingServiceData": bank()}).status_code == 403
+    assert (
+        octo.call("POST", "/financialdiversbookings", json={"financialDiversBookingServiceData": bank()}).status_code
+        == 403
+    )
 
 
 def test_closed_journal_and_closed_bookyear_are_403_minus_11(octo, state):
@@ -514,8 +618,7 @@ def test_closed_journal_and_closed_bookyear_are_403_minus_11(octo, state):
 
 def test_credit_note_negative_total_positive_lines(octo):
     assert octo.post_booking(sale(amount=-121.0)).status_code == 201
-    negative_lines = sale(V1_LAST + 2, amount=-121.0,
-                          bookingLines=[line(baseAmount=-100.0, vatAmount=-21.0)])
+    negative_lines = sale(V1_LAST + 2, amount=-121.0, bookingLines=[line(baseAmount=-100.0, vatAmount=-21.0)])
     answer = octo.post_booking(negative_lines)
     assert answer.status_code == 400 and answer.json()["errorCode"] == -23
 
@@ -540,8 +643,9 @@ def test_get_booking_by_number(octo):
     answer = octo.call("GET", "/buysellbookings", params=params)
     assert answer.status_code == 200
     assert answer.json()["comment"] == "INV/2026/0143" and '"amount": 121.0' in answer.text
-    wrong = octo.call("GET", "/buysellbookings", params={"bookyearKeyId": 2, "journalKey": "V1",
-                                                          "documentSequenceNr": V1_LAST + 1})
+    wrong = octo.call(
+        "GET", "/buysellbookings", params={"bookyearKeyId": 2, "journalKey": "V1", "documentSequenceNr": V1_LAST + 1}
+    )
     assert wrong.status_code == 400
     assert wrong.json() == {"technicalInfo": "Invalid or missing parameters passed"}
     missing = octo.call("GET", "/buysellbookings", params=dict(params, documentSeqNr=1))
@@ -570,17 +674,18 @@ def test_modified_bookings(octo, state):
     assert typed["documentSequenceNr"] == A1_LAST + 1 and typed["enteredBy"] == "octopus"
     everything = octo.call("GET", "/buysellbookings/modified", params=params)
     assert everything.status_code == 200
-    assert [(b["journalKey"], b["documentSequenceNr"]) for b in everything.json()] == \
-        [("V1", V1_LAST + 1), ("A1", A1_LAST + 1)]
-    only_a1 = octo.call("GET", "/buysellbookings/modified",
-                        params=dict(params, journalKey="A1", bookyearId=2))
+    assert [(b["journalKey"], b["documentSequenceNr"]) for b in everything.json()] == [
+        ("V1", V1_LAST + 1),
+        ("A1", A1_LAST + 1),
+    ]
+    only_a1 = octo.call("GET", "/buysellbookings/modified", params=dict(params, journalKey="A1", bookyearId=2))
     assert [b["journalKey"] for b in only_a1.json()] == ["A1"]
     state.advance(5)
     later = time.strftime("%Y-%m-%d %H:%M:%S.000", time.gmtime(state.now() - 1))
-    assert octo.call("GET", "/buysellbookings/modified",
-                     params=dict(params, modifiedTimeStamp=later)).status_code == 404
-    bad = octo.call("GET", "/buysellbookings/modified",
-                    params=dict(params, modifiedTimeStamp="2026-01-01"))
+    assert (
+        octo.call("GET", "/buysellbookings/modified", params=dict(params, modifiedTimeStamp=later)).status_code == 404
+    )
+    bad = octo.call("GET", "/buysellbookings/modified", params=dict(params, modifiedTimeStamp="2026-01-01"))
     assert bad.status_code == 400
     no_bookyear = octo.call("GET", "/buysellbookings/modified", params={"modifiedTimeStamp": before})
     assert no_bookyear.status_code == 400
@@ -595,9 +700,12 @@ def test_book_directly_moves_the_number_on(octo, state):
 
 # -- financial / miscellaneous bookings (ref §4.7) -------------------------------------------
 
+
 def test_financial_booking_insert_and_numbering(octo, state):
-    body = {"financialDiversBookingServiceData": bank(), "attachments": [{"fileName": "coda.txt",
-                                                                          "fileData": b64(b"coda")}]}
+    body = {
+        "financialDiversBookingServiceData": bank(),
+        "attachments": [{"fileName": "coda.txt", "fileData": b64(b"coda")}],
+    }
     answer = octo.call("POST", "/financialdiversbookings", json=body)
     assert answer.status_code == 201 and answer.content == b""
     assert octo.journal("F1")["lastBookedDocumentNr"] == F1_LAST + 1
@@ -606,59 +714,89 @@ def test_financial_booking_insert_and_numbering(octo, state):
     assert state.bookings(1001) == []
     replay = octo.call("POST", "/financialdiversbookings", json=body)
     assert replay.status_code == 400 and replay.json()["errorCode"] == -13
-    assert replay.json()["technicalInfo"] == ("Unable to insert booking in dossier 1001.  Illegal "
-                                              f"document sequence nr.  Last Document : {F1_LAST + 1}")
-    misc = {"financialDiversBookingServiceData": bank(12, journalKey="D1", bookingLines=[
-        {"type": "A", "accountKey": 612000, "amount": 100.0},
-        {"type": "A", "accountKey": 444000, "amount": -100.0}])}
+    assert replay.json()["technicalInfo"] == (
+        f"Unable to insert booking in dossier 1001.  Illegal document sequence nr.  Last Document : {F1_LAST + 1}"
+    )
+    misc = {
+        "financialDiversBookingServiceData": bank(
+            12,
+            journalKey="D1",
+            bookingLines=[
+                {"type": "A", "accountKey": 612000, "amount": 100.0},
+                {"type": "A", "accountKey": 444000, "amount": -100.0},
+            ],
+        )
+    }
     assert octo.call("POST", "/financialdiversbookings", json=misc).status_code == 201
     params = {"bookyearId": 2, "journalKey": "F1", "documentSeqNr": F1_LAST + 1}
     fetched = octo.call("GET", "/financialdiversbookings", params=params)
     assert fetched.status_code == 200 and fetched.json()["bookingLines"][0]["type"] == "C"
-    modified = octo.call("GET", "/financialdiversbookings/modified",
-                         params={"bookyearId": -1, "modifiedTimeStamp": "2000-01-01 00:00:00.000"})
+    modified = octo.call(
+        "GET",
+        "/financialdiversbookings/modified",
+        params={"bookyearId": -1, "modifiedTimeStamp": "2000-01-01 00:00:00.000"},
+    )
     assert [b["journalKey"] for b in modified.json()] == ["F1", "D1"]
 
 
-@pytest.mark.parametrize("overrides,code", [
-    ({"journalKey": "A1", "documentSequenceNr": A1_LAST + 1}, -38),
-    ({"bookingLines": [{"type": "X", "amount": 1.0}]}, -25),
-    ({"bookingLines": [{"type": "C", "relationId": 999, "amount": 1.0}]}, -16),
-    ({"bookingLines": [{"type": "A", "accountKey": 123, "amount": 1.0}]}, -21),
-    ({"bookyearPeriodeNr": 7}, -14),
-])
+@pytest.mark.parametrize(
+    "overrides,code",
+    [
+        ({"journalKey": "A1", "documentSequenceNr": A1_LAST + 1}, -38),
+        ({"bookingLines": [{"type": "X", "amount": 1.0}]}, -25),
+        ({"bookingLines": [{"type": "C", "relationId": 999, "amount": 1.0}]}, -16),
+        ({"bookingLines": [{"type": "A", "accountKey": 123, "amount": 1.0}]}, -21),
+        ({"bookyearPeriodeNr": 7}, -14),
+    ],
+)
 def test_financial_booking_refusals(octo, overrides, code):
-    answer = octo.call("POST", "/financialdiversbookings",
-                       json={"financialDiversBookingServiceData": bank(**overrides)})
+    answer = octo.call(
+        "POST", "/financialdiversbookings", json={"financialDiversBookingServiceData": bank(**overrides)}
+    )
     assert answer.status_code == 400 and answer.json()["errorCode"] == code
 
 
 def test_financial_line_without_amount_is_400(octo):
-    answer = octo.call("POST", "/financialdiversbookings", json={
-        "financialDiversBookingServiceData": bank(bookingLines=[{"type": "A", "accountKey": 612000}])})
+    answer = octo.call(
+        "POST",
+        "/financialdiversbookings",
+        json={"financialDiversBookingServiceData": bank(bookingLines=[{"type": "A", "accountKey": 612000}])},
+    )
     assert answer.status_code == 400 and "errorCode" not in answer.json()
 
 
 # -- attachments afterwards (ref §4.8) -----------------------------------------------------
 
+
 def test_attachment_upload_with_odd_header_name(octo, state):
     octo.post_booking(sale())
     headers = {"journalKey": "V1", "documentSequennceNr": str(V1_LAST + 1)}
-    answer = octo.call("POST", "/bookyears/2/bookings/attachements", headers=headers,
-                       json={"fileName": "late.pdf", "fileData": b64(PDF)})
+    answer = octo.call(
+        "POST",
+        "/bookyears/2/bookings/attachements",
+        headers=headers,
+        json={"fileName": "late.pdf", "fileData": b64(PDF)},
+    )
     assert answer.status_code == 204
     assert state.bookings(1001)[0]["attachments"] == [{"fileName": "late.pdf", "data": PDF}]
-    correct_spelling = octo.call("POST", "/bookyears/2/bookings/attachements",
-                                 headers={"journalKey": "V1", "documentSequenceNr": str(V1_LAST + 1)},
-                                 json={"fileName": "late.pdf", "fileData": b64(PDF)})
+    correct_spelling = octo.call(
+        "POST",
+        "/bookyears/2/bookings/attachements",
+        headers={"journalKey": "V1", "documentSequenceNr": str(V1_LAST + 1)},
+        json={"fileName": "late.pdf", "fileData": b64(PDF)},
+    )
     assert correct_spelling.status_code == 400
-    unknown = octo.call("POST", "/bookyears/2/bookings/attachements",
-                        headers=dict(headers, documentSequennceNr="1"),
-                        json={"fileName": "late.pdf", "fileData": b64(PDF)})
+    unknown = octo.call(
+        "POST",
+        "/bookyears/2/bookings/attachements",
+        headers=dict(headers, documentSequennceNr="1"),
+        json={"fileName": "late.pdf", "fileData": b64(PDF)},
+    )
     assert unknown.status_code == 404
 
 
 # -- daily limits (ref §5.8, ARCHITECTURE.md §1) ----------------------------------------------
+
 
 def test_daily_limit_answers_429_per_dossier_per_day(octo, state):
     params = {"bookyearId": 2}
@@ -666,8 +804,10 @@ def test_daily_limit_answers_429_per_dossier_per_day(octo, state):
     over = octo.call("GET", "/accounts", params=params)
     assert over.status_code == 429
     assert over.json() == {
-        "errorCode": -80, "errorMessage": "Maximum aantal oproepen per dag bereikt",
-        "technicalInfo": "Maximum allowed calls per day reached (2) for GET /accounts"}
+        "errorCode": -80,
+        "errorMessage": "Maximum aantal oproepen per dag bereikt",
+        "technicalInfo": "Maximum allowed calls per day reached (2) for GET /accounts",
+    }
     assert octo.call("GET", "/accounts", 1002, params=params).status_code == 200  # other dossier
     state.advance(86400)
     octo.forget_tokens()  # they expired too
@@ -696,6 +836,7 @@ def test_authentication_is_never_limited(octo, state):
 
 
 # -- faults, latency, counters (ARCHITECTURE.md §1) -----------------------------------------
+
 
 def test_fault_5xx_is_not_processed(octo, state):
     octo.dossier_token()
@@ -761,7 +902,9 @@ def test_call_counters_by_template_and_dossier(octo, state):
     assert state.call_counts["POST /dossiers/{dossierId}/buysellbookings"] == 1
     assert state.call_counts["GET /dossiers/{dossierId}/bookyears/{bookyearId}/journals"] == 2
     assert state.calls_by_dossier[1002] == {
-        "POST /dossiers": 1, "GET /dossiers/{dossierId}/bookyears/{bookyearId}/journals": 1}
+        "POST /dossiers": 1,
+        "GET /dossiers/{dossierId}/bookyears/{bookyearId}/journals": 1,
+    }
 
 
 def test_unknown_paths_are_404(octo):
@@ -773,6 +916,7 @@ def test_unknown_paths_are_404(octo):
 
 
 # -- control surface over HTTP --------------------------------------------------------------
+
 
 def test_control_surface_over_http(octo, state):
     control = octo.server.base_url + "/_sandbox"
@@ -794,8 +938,9 @@ def test_control_surface_over_http(octo, state):
     assert octo.journal("A1")["protectedPeriod"] == 202603
     post("/close", {"dossier": 1001, "bookyear": 2, "journal": "D1"})
     assert octo.journal("D1")["closed"] is True
-    assert post("/faults", {"kind": "5xx", "count": 2, "path": "vatcodes"})["pending"] == \
-        [{"kind": "5xx", "count": 2, "path": "vatcodes"}]
+    assert post("/faults", {"kind": "5xx", "count": 2, "path": "vatcodes"})["pending"] == [
+        {"kind": "5xx", "count": 2, "path": "vatcodes"}
+    ]
     assert octo.call("GET", "/vatcodes").status_code == 503
     post("/latency", {"ms": 0})
     post("/limits", {"enforce": False, "limits": {"GET /vatcodes": 1}})
@@ -808,8 +953,7 @@ def test_control_surface_over_http(octo, state):
     octo.post_booking(sale(V1_LAST + 2), [{"fileName": "x.pdf", "fileData": b64(PDF)}])
     listed = requests.get(control + "/dossiers/1001/bookings", timeout=5).json()
     assert [b["documentSequenceNr"] for b in listed["bookings"]] == [V1_LAST + 1, V1_LAST + 2]
-    assert listed["bookings"][1]["attachments"] == [
-        {"fileName": "x.pdf", "fileData": b64(PDF), "size": len(PDF)}]
+    assert listed["bookings"][1]["attachments"] == [{"fileName": "x.pdf", "fileData": b64(PDF), "size": len(PDF)}]
     assert listed["financialBookings"] == []
     post("/expire-tokens")
     assert octo.call("GET", "/bookyears").status_code == 401
@@ -824,11 +968,20 @@ def test_control_surface_over_http(octo, state):
 
 
 def test_control_reset_with_a_new_seed(octo, state):
-    seed = {"users": [{"user": "u@B1", "password": "p", "softwareHouseUuid": UUID, "dossiers": [7]}],
-            "dossiers": [{"id": 7, "description": "Tiny", "vatNr": "BE0477.472.701",
-                          "bookyears": [{"id": 1, "description": "2026", "start": "2026-04-01",
-                                         "end": "2027-03-31", "closed": False}],
-                          "journals": [{"key": "V1", "name": "Sales", "lastBookedDocumentNr": 5}]}]}
+    seed = {
+        "users": [{"user": "u@B1", "password": "p", "softwareHouseUuid": UUID, "dossiers": [7]}],
+        "dossiers": [
+            {
+                "id": 7,
+                "description": "Tiny",
+                "vatNr": "BE0477.472.701",
+                "bookyears": [
+                    {"id": 1, "description": "2026", "start": "2026-04-01", "end": "2027-03-31", "closed": False}
+                ],
+                "journals": [{"key": "V1", "name": "Sales", "lastBookedDocumentNr": 5}],
+            }
+        ],
+    }
     answer = requests.post(octo.server.base_url + "/_sandbox/reset", json={"seed": seed}, timeout=5)
     assert answer.status_code == 200
     assert octo.login().status_code == 401
@@ -848,6 +1001,7 @@ def test_control_page_is_html(octo):
 
 # -- standalone use ---------------------------------------------------------------------------
 
+
 def test_server_context_manager_and_own_seed(tmp_path):
     with SandboxServer(port=0) as server:
         assert server.url == f"http://127.0.0.1:{server.port}/octopus-rest-api/v1"
@@ -861,16 +1015,22 @@ def test_command_line_serves_the_demo(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(port),
-                                "--seed", "sandbox/seed/demo.json", "--quiet"],
-                               cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", str(port), "--seed", "sandbox/seed/demo.json", "--quiet"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = process.stdout.readline().strip()
         url = f"http://127.0.0.1:{port}/octopus-rest-api/v1"
         assert line == f"Octopus sandbox listening on {url}"
         answer = requests.post(  # what `curl -d '{"user":...}' -H ...` sends
-            url + "/authentication", data=json.dumps({"user": USER, "password": PASSWORD}),
-            headers={"softwareHouseUuid": UUID, "Content-Type": "application/json"}, timeout=5)
+            url + "/authentication",
+            data=json.dumps({"user": USER, "password": PASSWORD}),
+            headers={"softwareHouseUuid": UUID, "Content-Type": "application/json"},
+            timeout=5,
+        )
         assert answer.status_code == 200 and "token" in answer.json()
     finally:
         process.terminate()

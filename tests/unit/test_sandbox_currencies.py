@@ -1,9 +1,10 @@
 """Foreign currencies (ref §4.6 currencyCode / exchangeRate, §4.11 GET /currencies, -19 / -20)."""
+
 import pytest
 from test_sandbox import V1_LAST, octo, sale, state  # noqa: F401 (fixtures)
+from test_sandbox_fidelity import dossier  # noqa: F401 (fixture)
 
 from octopus import errors
-from test_sandbox_fidelity import dossier  # noqa: F401 (fixture)
 
 
 def test_currencies_are_listed_as_strings_and_counted(dossier, state):

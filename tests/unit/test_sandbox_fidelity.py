@@ -1,17 +1,26 @@
 """The sandbox answers as the real Octopus did in recorded traffic (issue 17), and the client reads
 those answers right: check order, list shapes, stored VAT format, refusals, strict mode, language."""
+
 from datetime import datetime, timezone
 
 import pytest
 import requests
+from test_sandbox import F1_LAST, PASSWORD, USER, UUID, V1_LAST, bank, octo, sale, state  # noqa: F401 (fixtures)
 
 from octopus import OctopusClient, errors
 from sandbox import DEFAULT_SEED
 from sandbox.loader import read_seed
-from test_sandbox import F1_LAST, PASSWORD, USER, UUID, V1_LAST, bank, octo, sale, state  # noqa: F401 (fixtures)
 
-ALWAYS_LISTED = {"bankAccountNr", "bicCode", "contactPerson", "firstName", "ibanAccountNr", "remarks",
-                 "searchField1", "searchField2"}
+ALWAYS_LISTED = {
+    "bankAccountNr",
+    "bicCode",
+    "contactPerson",
+    "firstName",
+    "ibanAccountNr",
+    "remarks",
+    "searchField1",
+    "searchField2",
+}
 LEFT_OUT_WHEN_EMPTY = {"email", "fax", "mobile", "telephone", "url"}
 
 
@@ -22,11 +31,15 @@ def dossier(sandbox_server):
 
 # -- check order ----------------------------------------------------------------------------
 
+
 def test_a_wrong_number_is_reported_before_a_wrong_period(octo):
     both_wrong = octo.post_booking(sale(V1_LAST + 5, bookyearPeriodeNr=1))
     assert both_wrong.status_code == 400 and both_wrong.json()["errorCode"] == -13
-    bank_both_wrong = octo.call("POST", "/financialdiversbookings", json={
-        "financialDiversBookingServiceData": bank(F1_LAST + 5, bookyearPeriodeNr=1)})
+    bank_both_wrong = octo.call(
+        "POST",
+        "/financialdiversbookings",
+        json={"financialDiversBookingServiceData": bank(F1_LAST + 5, bookyearPeriodeNr=1)},
+    )
     assert bank_both_wrong.status_code == 400 and bank_both_wrong.json()["errorCode"] == -13
     only_period = octo.post_booking(sale(bookyearPeriodeNr=1))
     assert only_period.status_code == 400 and only_period.json()["errorCode"] == -14
@@ -40,9 +53,12 @@ def test_client_names_the_number_when_both_are_wrong(dossier):
 
 # -- relation lists ---------------------------------------------------------------------------
 
+
 def test_relation_lists_carry_the_fields_octopus_lists(octo):
-    relations = {r["relationIdentificationServiceData"]["relationKey"]["id"]: r
-                 for r in octo.call("GET", "/relations", params={"name": "B"}).json()}
+    relations = {
+        r["relationIdentificationServiceData"]["relationKey"]["id"]: r
+        for r in octo.call("GET", "/relations", params={"name": "B"}).json()
+    }
     for relation in relations.values():
         assert ALWAYS_LISTED <= set(relation)
         assert all(relation[name] for name in LEFT_OUT_WHEN_EMPTY & set(relation)), "no empty ones"
@@ -51,22 +67,38 @@ def test_relation_lists_carry_the_fields_octopus_lists(octo):
 
 
 def test_modified_relations_are_listed_the_same_way_but_the_create_answer_is_not(octo):
-    created = octo.call("PUT", "/relations", json={
-        "currencyCode": "EUR", "relationIdentificationServiceData": {"externalRelationId": 99999},
-        "name": "Test BV", "client": True}).json()
+    created = octo.call(
+        "PUT",
+        "/relations",
+        json={
+            "currencyCode": "EUR",
+            "relationIdentificationServiceData": {"externalRelationId": 99999},
+            "name": "Test BV",
+            "client": True,
+        },
+    ).json()
     assert created["email"] == "" and created["fax"] == "" and "firstName" not in created
-    listed = octo.call("GET", "/relations/modified",
-                       params={"modifiedTimeStamp": "2000-01-01 00:00:00.000"}).json()["modified"]
+    listed = octo.call("GET", "/relations/modified", params={"modifiedTimeStamp": "2000-01-01 00:00:00.000"}).json()[
+        "modified"
+    ]
     assert len(listed) == 1 and ALWAYS_LISTED <= set(listed[0])
     assert not LEFT_OUT_WHEN_EMPTY & set(listed[0])
 
 
 # -- bookings read back as stored ------------------------------------------------------------
 
+
 def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, dossier, state):
-    octo.call("PUT", "/relations", json={
-        "currencyCode": "EUR", "relationIdentificationServiceData": {"externalRelationId": 4711},
-        "name": "Frituur De Hoek BV", "client": True})
+    octo.call(
+        "PUT",
+        "/relations",
+        json={
+            "currencyCode": "EUR",
+            "relationIdentificationServiceData": {"externalRelationId": 4711},
+            "name": "Frituur De Hoek BV",
+            "client": True,
+        },
+    )
     sent = sale(relationIdentificationServiceData={"externalRelationId": 4711})
     del sent["paymentMethod"]
     dossier.insert_buysell_booking(sent)
@@ -75,8 +107,7 @@ def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, doss
     record = state.bookings(1001)[-1]
     for booking in (stored, listed, record["stored"]):
         assert booking["paymentMethod"] == 0
-        assert booking["relationIdentificationServiceData"] == {"externalRelationId": 4711,
-                                                               "relationKey": {"id": 9}}
+        assert booking["relationIdentificationServiceData"] == {"externalRelationId": 4711, "relationKey": {"id": 9}}
     assert record["booking"]["relationIdentificationServiceData"] == {"externalRelationId": 4711}
     assert "paymentMethod" not in record["booking"]  # what the addon sent, for its own tests
 
@@ -84,11 +115,15 @@ def test_a_sale_reads_back_with_payment_method_and_both_relation_keys(octo, doss
 def test_financial_lines_read_back_with_every_key_zero_when_unused(dossier):
     dossier.insert_financial_booking(bank())
     lines = dossier.modified_financial_bookings(2, "F1", _long_ago())[-1]["bookingLines"]
-    assert [(l["type"], l["accountKey"], l["externalRelationId"], l["relationId"]) for l in lines] == [
-        ("C", 0, 0, 1), ("S", 0, 0, 2), ("A", 657000, 0, 0)]
+    assert [(ln["type"], ln["accountKey"], ln["externalRelationId"], ln["relationId"]) for ln in lines] == [
+        ("C", 0, 0, 1),
+        ("S", 0, 0, 2),
+        ("A", 657000, 0, 0),
+    ]
 
 
 # -- VAT numbers in Octopus' own format -------------------------------------------------------
+
 
 @pytest.mark.parametrize("odoo_vat, relation_id", [("BE0412345614", 1), ("NL853746333B01", 5)])
 def test_client_searches_with_the_stored_format(dossier, state, odoo_vat, relation_id):
@@ -97,6 +132,7 @@ def test_client_searches_with_the_stored_format(dossier, state, odoo_vat, relati
 
 
 # -- refusals --------------------------------------------------------------------------------
+
 
 def test_invalid_elements_on_a_write_is_a_refusal_not_an_unknown_outcome(dossier, octo):
     with pytest.raises(errors.InvalidElements) as refused:
@@ -115,18 +151,25 @@ def test_a_lost_reply_is_still_an_unknown_outcome(dossier, state):
 
 # -- strict mode -----------------------------------------------------------------------------
 
+
 def test_strict_mode_refuses_a_misspelled_field(dossier, octo, state):
     misspelled = dict(sale(), bookyearPeriodNr=202605)
     state.strict = True
     with pytest.raises(errors.InvalidElements) as refused:
         dossier.insert_buysell_booking(misspelled)
     assert "buySellBookingServiceData.bookyearPeriodNr" in str(refused.value)
-    line_typo = sale(bookingLines=[{"accountKey": 700000, "baseAmount": 100.0, "vatCode": "21",
-                                    "vatAmount": 21.0, "vatCodeKey": "21"}])
+    line_typo = sale(
+        bookingLines=[
+            {"accountKey": 700000, "baseAmount": 100.0, "vatCode": "21", "vatAmount": 21.0, "vatCodeKey": "21"}
+        ]
+    )
     answer = octo.post_booking(line_typo)
     assert answer.status_code == 500 and "bookingLines[0].vatCode" in answer.json()["technicalInfo"]
-    relation = octo.call("PUT", "/relations", json={
-        "currencyCode": "EUR", "relationIdentificationServiceData": {}, "name": "X", "vatNumber": "1"})
+    relation = octo.call(
+        "PUT",
+        "/relations",
+        json={"currencyCode": "EUR", "relationIdentificationServiceData": {}, "name": "X", "vatNumber": "1"},
+    )
     assert relation.status_code == 500 and "vatNumber" in relation.json()["technicalInfo"]
     assert octo.journal("V1")["lastBookedDocumentNr"] == V1_LAST
     dossier.insert_buysell_booking(sale())  # every field of the reference's example is known
@@ -145,8 +188,10 @@ def test_strict_mode_is_off_unless_switched_on(octo, state, sandbox_server):
 
 # -- errorMessage language -------------------------------------------------------------------
 
-NUMBER_NL = ("Het document nummer is ongeldig. Het document nummer dient tevens oplopend te zijn en "
-             "dient opeenvolgend te zijn met het laatste document nummer van het dagboek.")
+NUMBER_NL = (
+    "Het document nummer is ongeldig. Het document nummer dient tevens oplopend te zijn en "
+    "dient opeenvolgend te zijn met het laatste document nummer van het dagboek."
+)
 
 
 def test_error_message_in_the_dossier_language_without_locale(octo, state):
@@ -158,12 +203,14 @@ def test_error_message_in_the_dossier_language_without_locale(octo, state):
     assert french["errorMessage"].startswith("Le numéro de document n'est pas valable")
 
 
-@pytest.mark.parametrize("locale, start", [(2, "Le numéro de document"), (3, "The document number"),
-                                           (1, "Het document nummer")])
+@pytest.mark.parametrize(
+    "locale, start", [(2, "Le numéro de document"), (3, "The document number"), (1, "Het document nummer")]
+)
 def test_a_locale_sent_at_connect_wins(octo, locale, start):
     token = octo.connect(1001, localeId=locale).json()["Dossiertoken"]
-    answer = octo.call("POST", "/buysellbookings", headers={"dossierToken": token},
-                       json={"buySellBookingServiceData": sale(1)})
+    answer = octo.call(
+        "POST", "/buysellbookings", headers={"dossierToken": token}, json={"buySellBookingServiceData": sale(1)}
+    )
     assert answer.json()["errorMessage"].startswith(start)
 
 

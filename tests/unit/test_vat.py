@@ -1,4 +1,5 @@
 """VAT helpers: one key whatever the spelling, Octopus' stored format, Belgian check digits."""
+
 import pytest
 
 from octopus import vat

@@ -6,7 +6,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import tagged
 
-from .common import DEMO_DOSSIER_ID, OctopusCommon
+from .common import DEMO_DOSSIER_ID, DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER, OctopusCommon
 
 INVOICE_DATE = "2026-03-05"  # bookyear 2026 (id 2) of the demo dossier, period 202603
 SEED_LAST = {"V1": 143, "A1": 158, "F1": 77}  # lastBookedDocumentNr of bookyear 2 in the demo seed
@@ -64,6 +64,33 @@ class PushCommon(OctopusCommon):
         )
         journal.bank_account_id.octopus_journal_id = cls.octopus_journals["F1"]
         return journal
+
+    @classmethod
+    def _link_other_company(cls):
+        """A second company (an association) with its own connection, linked to sandbox dossier 1002
+        and synchronised, its sales journal booking into V1: sets cls.other, cls.other_connection and
+        cls.other_journal."""
+        other_seed = next(d for d in cls.seed["dossiers"] if d["id"] == 1002)
+        cls.other = cls.setup_other_company(name="VME Zonneveld")["company"]
+        cls.other.vat = other_seed["vatNr"]
+        cls.other_connection = cls.env["octopus.connection"].create(
+            {
+                "name": "Sandbox for the VME",
+                "url": cls.sandbox.url,
+                "user": DEMO_USER,
+                "company_id": cls.other.id,
+                "password_input": DEMO_PASSWORD,
+                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
+            }
+        )
+        cls.other_connection.action_test_connection()
+        cls.other.with_company(cls.other).action_octopus_link_dossier()
+        dossier = cls.other.octopus_dossier_id
+        dossier.action_sync_bookyears()
+        cls.other_journal = cls.env["account.journal"].search(
+            [("company_id", "=", cls.other.id), ("type", "=", "sale")], limit=1
+        )
+        cls.other_journal.octopus_journal_id = dossier.journal_ids.filtered(lambda j: j.key == "V1")
 
     @classmethod
     def _tax(cls, template_id):

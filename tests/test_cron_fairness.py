@@ -9,7 +9,6 @@ and the cron re-triggered itself without end.
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER
 from .push_common import PushCommon
 
 
@@ -18,27 +17,7 @@ class TestCronFairness(PushCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        other_seed = next(d for d in cls.seed["dossiers"] if d["id"] == 1002)
-        cls.other = cls.setup_other_company(name="VME Zonneveld")["company"]
-        cls.other.vat = other_seed["vatNr"]
-        cls.other_connection = cls.env["octopus.connection"].create(
-            {
-                "name": "Sandbox for the VME",
-                "url": cls.sandbox.url,
-                "user": DEMO_USER,
-                "company_id": cls.other.id,
-                "password_input": DEMO_PASSWORD,
-                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
-            }
-        )
-        cls.other_connection.action_test_connection()
-        cls.other.with_company(cls.other).action_octopus_link_dossier()
-        dossier = cls.other.octopus_dossier_id
-        dossier.action_sync_bookyears()
-        cls.other_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.other.id), ("type", "=", "sale")], limit=1
-        )
-        cls.other_journal.octopus_journal_id = dossier.journal_ids.filtered(lambda j: j.key == "V1")
+        cls._link_other_company()
 
     def test_paused_company_does_not_starve_the_others(self):
         tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")

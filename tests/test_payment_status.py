@@ -6,7 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.account_octopus.octopus.booking import balancing_key
 
-from .common import DEMO_DOSSIER_ID, DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER
+from .common import DEMO_DOSSIER_ID
 from .push_common import PushCommon
 
 PAID = ("paid", "in_payment")  # Odoo's payment state of a paid invoice (in_payment with bank matching)
@@ -216,28 +216,7 @@ class TestPaymentTwoCompanies(PaymentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        other_seed = next(d for d in cls.seed["dossiers"] if d["id"] == 1002)
-        cls.other = cls.setup_other_company(name="VME Zonneveld")["company"]
-        cls.other.vat = other_seed["vatNr"]
-        connection = cls.env["octopus.connection"].create(
-            {
-                "name": "Sandbox for the VME",
-                "url": cls.sandbox.url,
-                "user": DEMO_USER,
-                "company_id": cls.other.id,
-                "password_input": DEMO_PASSWORD,
-                "software_house_uuid": DEMO_SOFTWARE_HOUSE_UUID,
-            }
-        )
-        connection.action_test_connection()
-        cls.other.with_company(cls.other).action_octopus_link_dossier()
-        cls.other.octopus_dossier_id.action_sync_bookyears()
-        cls.other_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.other.id), ("type", "=", "sale")], limit=1
-        )
-        cls.other_journal.octopus_journal_id = cls.other.octopus_dossier_id.journal_ids.filtered(
-            lambda j: j.key == "V1"
-        )
+        cls._link_other_company()
         cls.other.octopus_payment_register_journal_id = cls.env["account.journal"].create(
             {"name": "Paid in Octopus", "type": "bank", "code": "OCTP", "company_id": cls.other.id}
         )

@@ -14,6 +14,7 @@ from . import octopus_relation
 from . import octopus_relation_link
 from . import octopus_booking
 from . import octopus_booking_document
+from . import octopus_booking_pdf
 from . import octopus_booking_outcome
 from . import octopus_booking_push
 from . import octopus_booking_monitor

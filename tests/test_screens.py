@@ -62,7 +62,7 @@ class TestScreens(PushCommon, CronMixinCase):
         self.dossier.action_sync_bookyears()
         self.dossier.action_check_mapping()
         notes = (self.dossier.message_ids - before).mapped("body")
-        self.assertTrue(any("synchronised" in str(body) for body in notes), notes)
+        self.assertTrue(any("VAT codes read" in str(body) for body in notes), notes)
         self.assertEqual(len(notes), 2, "one note for the sync, one for the mapping check")
 
     def test_monitor_send_now_queues_without_calling_octopus(self):

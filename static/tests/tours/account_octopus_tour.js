@@ -222,6 +222,10 @@ tours.add("account_octopus_tour_link_companies", {
             content: "Back on the connection, which holds the dossiers",
             trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
         },
+        {
+            content: "The connection form is back after its reload, nothing left in flight",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_link_companies]:enabled",
+        },
     ],
 });
 

@@ -36,6 +36,19 @@ from . import world
 _logger = logging.getLogger(__name__)
 
 BOOKING_POST = ("/buysellbookings", "/financialdiversbookings")
+# What a correct campaign counts as zero: every move and payment booked once, equal to what was sent.
+MUST_BE_ZERO = (
+    "lost",
+    "duplicates",
+    "orphan_bookings",
+    "amount_mismatches",
+    "line_mismatches",
+    "number_mismatches",
+    "payments_lost",
+    "payments_duplicated",
+    "payment_mismatches",
+    "duplicate_relations",
+)
 
 
 @dataclass

@@ -51,9 +51,10 @@ class TestPushPdf(PushCommon):
         [attachment] = self._bookings()[0]["attachments"]
         self.assertEqual((attachment["fileName"], attachment["data"]), ("INV_sent_to_customer.pdf", PDF))
 
-    def test_vendor_bill_original_travels(self):
+    def _bill_with_original_pdf(self):
+        """A draft vendor bill whose main attachment is the supplier's own PDF."""
         bill = self._move("in_invoice", post=False)
-        original = self.env["ir.attachment"].create(
+        bill.message_main_attachment_id = self.env["ir.attachment"].create(
             {
                 "name": "janssens-0042.pdf",
                 "raw": PDF,
@@ -62,7 +63,10 @@ class TestPushPdf(PushCommon):
                 "res_id": bill.id,
             }
         )
-        bill.message_main_attachment_id = original
+        return bill
+
+    def test_vendor_bill_original_travels(self):
+        bill = self._bill_with_original_pdf()
         bill.action_post()
         self._push()
         [attachment] = self._bookings()[0]["attachments"]
@@ -79,16 +83,7 @@ class TestPushPdf(PushCommon):
         self.assertFalse(invoice.invoice_pdf_report_id)
 
     def test_vendor_bill_e_invoice_xml_travels_with_its_pdf(self):
-        bill = self._move("in_invoice", post=False)
-        original = self.env["ir.attachment"].create(
-            {
-                "name": "janssens-0042.pdf",
-                "raw": PDF,
-                "mimetype": "application/pdf",
-                "res_model": "account.move",
-                "res_id": bill.id,
-            }
-        )
+        bill = self._bill_with_original_pdf()
         self.env["ir.attachment"].create(
             {
                 "name": "janssens-0042.xml",
@@ -107,7 +102,6 @@ class TestPushPdf(PushCommon):
                 "res_id": bill.id,
             }
         )
-        bill.message_main_attachment_id = original
         bill.action_post()
         self._push()
 

@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools.sql import drop_index
 
 from ..octopus.booking import display_number
 
@@ -97,8 +98,15 @@ class OctopusBooking(models.Model):
     _sql_constraints = [("unique_kind", "unique(move_id, kind)", "One Octopus booking of each kind per move.")]
 
     def init(self):
+        # In the push's order (new postings before earlier invoices, then oldest due): taking the
+        # next booking reads the first matching index entries instead of sorting every due row.
+        drop_index(self.env.cr, "octopus_booking_due_index", self._table)  # 18.0.2.0.0's, without history
         tools.create_index(
-            self.env.cr, "octopus_booking_due_index", self._table, ["next_try", "id"], where="next_try IS NOT NULL"
+            self.env.cr,
+            "octopus_booking_due_order_index",
+            self._table,
+            ["history", "next_try", "id"],
+            where="next_try IS NOT NULL",
         )
 
     @api.depends("state", "bookyear_id.name", "journal_key", "document_nr")

@@ -66,10 +66,14 @@ class OctopusJournalYear(models.Model):
         """Last number + 1, counted at once so a parallel push of the same journal takes the next."""
         self.ensure_one()
         self.flush_recordset(["last_document_nr"])
+        # A parallel push of the same journal that committed first makes this a serialization
+        # failure: the push rolls back and takes the booking again, so it is not a "bad query" for
+        # the server log.
         self.env.cr.execute(
             "UPDATE octopus_journal_year SET last_document_nr = last_document_nr + 1 "
             "WHERE id = %s RETURNING last_document_nr",
             [self.id],
+            log_exceptions=False,
         )
         nr = self.env.cr.fetchone()[0]
         self.invalidate_recordset(["last_document_nr"])
@@ -91,7 +95,11 @@ class OctopusJournalYear(models.Model):
         self.flush_recordset(["last_document_nr"])
         try:
             with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(f"UPDATE octopus_journal_year SET {assignment}", params)  # noqa: S608 (constant text)
+                self.env.cr.execute(
+                    f"UPDATE octopus_journal_year SET {assignment}",  # noqa: S608 (constant text)
+                    params,
+                    log_exceptions=False,  # a concurrent update is expected and logged below
+                )
         except CONCURRENCY_ERRORS:
             _logger.info("Octopus journal number of %s updated concurrently; kept the other value.", self.id)
         self.invalidate_recordset(["last_document_nr"])

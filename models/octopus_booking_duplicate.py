@@ -61,6 +61,7 @@ class OctopusBooking(models.Model):
         if not match:
             return None
         attempt.request(f"possible duplicate of {match.number}")
+        amount = f"{match.amount:.2f}"  # outside _(): the string extractor cannot read an f-string argument
         message = self.env._(
             "Possible duplicate: Octopus already holds purchase booking %(number)s of %(supplier)s with the same "
             "supplier reference %(reference)s and amount %(amount)s (it may have come in by Peppol). Not sent: an "
@@ -69,7 +70,7 @@ class OctopusBooking(models.Model):
             number=match.number,
             supplier=move.commercial_partner_id.display_name,
             reference=match.reference,
-            amount=f"{match.amount:.2f}",
+            amount=amount,
         )
         return Outcome(
             "held",

@@ -225,6 +225,52 @@ if not env["account.move"].search_count([("company_id", "in", (hoa | parkzicht |
         parkzicht, "in_invoice", contractor, "Herstelling dakgoot", 1200.0, "attn_VAT-IN-V81-21-CC"
     )
     moves.filtered(lambda m: m.state == "draft").action_post()
+
+# Issue 17: a supplier's bill that Octopus' Peppol inbox booked already (planted in the sandbox), and
+# the same bill posted in Odoo: the push holds it as a possible duplicate for a person to decide.
+import requests  # noqa: E402  (odoo shell script)
+
+control = SANDBOX_URL.split("/octopus-rest-api")[0] + "/_sandbox/dossiers/1001"
+printer = env["res.partner"].search([("name", "=", "Drukkerij Janssens BV")], limit=1) or env["res.partner"].create(
+    dict(
+        belgian_address("Drukkerij Janssens BV", "BE0456789133", "Doorniksestraat 40", "8500", "Kortrijk"),
+        is_company=True,
+    )
+)
+if not env["account.move"].search_count([("company_id", "=", demo_bv.id), ("ref", "=", "F2026-0042")]):
+    bookyear = dossier._period_for_date(TODAY).bookyear_id
+    planted = requests.post(
+        control + "/receive-by-peppol",
+        timeout=10,
+        json={"bookyear": bookyear.octopus_key, "vatNr": "BE0456.789.133", "reference": "F2026-0042", "amount": 121.0},
+    )
+    print("received by Peppol in Octopus:", planted.status_code)
+    bill = (
+        env["account.move"]
+        .with_company(demo_bv)
+        .create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": printer.id,
+                "ref": "F2026-0042",
+                "invoice_date": TODAY,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Folders A5, 2000 ex.",
+                            "quantity": 1,
+                            "price_unit": 100.0,
+                            "tax_ids": [(6, 0, env.ref(f"account.{demo_bv.id}_attn_VAT-IN-V81-21").ids)],
+                        },
+                    )
+                ],
+            }
+        )
+    )
+    bill.action_post()
+    moves |= bill
 env.cr.commit()
 env["octopus.booking"]._push_due()
 env.cr.commit()
@@ -233,9 +279,6 @@ print("sent:", moves.mapped(lambda m: (m.company_id.name, m.name, m.octopus_stat
 # The accountant's side (issue 13): in the sandbox, the first invoice sent is paid in Octopus and
 # the second partly (a bank booking and its balancing each), read from the sandbox's own records
 # so that this does not depend on how Odoo stores the Octopus number.
-import requests  # noqa: E402  (odoo shell script)
-
-control = SANDBOX_URL.split("/octopus-rest-api")[0] + "/_sandbox/dossiers/1001"
 booked = [
     b
     for b in requests.get(control + "/bookings", timeout=10).json()["bookings"]

@@ -20,6 +20,7 @@ from . import octopus_booking_push
 from . import octopus_booking_monitor
 from . import octopus_booking_balancing
 from . import octopus_booking_history
+from . import octopus_booking_duplicate
 from . import octopus_push_attempt
 from . import res_company
 from . import res_config_settings
@@ -37,3 +38,4 @@ from . import account_move_settlement
 from . import octopus_difference
 from . import octopus_dossier_difference
 from . import octopus_dossier_history
+from . import octopus_purchase_booking

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .octopus_booking import MANAGER_GROUP, STATES
+from .octopus_booking_duplicate import DUPLICATE_ACTIVITY_XMLID
 
 PUSHED_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 
@@ -161,9 +162,14 @@ class AccountMove(models.Model):
                 )
             )
         res = super().button_draft()
-        # Bookings still in the queue simply leave it; a re-post queues them again.
-        # sudo: see _octopus_queue
-        self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed")).sudo().unlink()
+        # Bookings still in the queue (or held as a possible duplicate) simply leave it; a re-post
+        # queues them again. sudo: see _octopus_queue
+        leaving = self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed", "held"))
+        for move in leaving.filtered(lambda b: b.state == "held").move_id:
+            self.env["octopus.dossier"]._octopus_answered(
+                move, DUPLICATE_ACTIVITY_XMLID, self.env._("Reset to draft by %(user)s.", user=self.env.user.name)
+            )
+        leaving.sudo().unlink()
         for move in sent:
             move._message_log(
                 body=self.env._(
@@ -210,6 +216,14 @@ class AccountMove(models.Model):
             lambda b: b.kind == "invoice" and b.state in ("to_send", "waiting", "failed", "uncertain")
         ).sudo()._mark_sent_by_hand()  # sudo: see _octopus_queue
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_octopus_send_anyway(self):
+        """Possible duplicate: book the bill in Octopus all the same (Octopus managers)."""
+        return self.octopus_booking_ids.action_octopus_send_anyway()
+
+    def action_octopus_adopt_duplicate(self):
+        """Possible duplicate: the Octopus booking that matched becomes this bill's (Octopus managers)."""
+        return self.octopus_booking_ids.action_octopus_adopt_duplicate()
 
     def action_octopus_force_draft(self):
         """Manager button: reset a booked move to draft; Octopus keeps its booking."""

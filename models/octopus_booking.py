@@ -17,20 +17,28 @@ MANAGER_GROUP = "account_octopus.group_octopus_manager"
 #                  ▼  │         ▼  │        failed: a person must fix something (the message says what),
 #                 failed ◄──────┘  │                then Retry (back to to_send, or to uncertain when a
 #                    └─────────────┘                send may have landed) or Mark as sent
+#
+#   to_send, waiting, uncertain ──► held ──► to_send   Send anyway: booked as usual, not checked again
+#                                     └────► sent      Adopt that booking: its Octopus number, nothing sent
+#   held (possible duplicate): a vendor bill or refund of which Octopus holds a booking of the same
+#   supplier, reference and amount (e.g. received by Peppol), found just before the POST. It has no
+#   next try: the cron leaves it alone until an Octopus manager decides.
 STATES = [
     ("to_send", "To send"),
     ("sending", "Sending"),
     ("sent", "Sent"),
     ("waiting", "Waiting"),
     ("uncertain", "Uncertain"),
+    ("held", "Possible duplicate"),
     ("failed", "Failed"),
 ]
 # Every allowed change (a state may stay what it is: a new message, a later try).
 TRANSITIONS = {
-    "to_send": {"sending", "waiting", "failed", "sent"},
+    "to_send": {"sending", "waiting", "failed", "sent", "held"},
     "sending": {"sent", "uncertain", "waiting", "failed", "to_send"},
-    "uncertain": {"sending", "sent", "waiting", "failed", "to_send"},
-    "waiting": {"sending", "sent", "failed", "to_send", "uncertain"},
+    "uncertain": {"sending", "sent", "waiting", "failed", "to_send", "held"},
+    "waiting": {"sending", "sent", "failed", "to_send", "uncertain", "held"},
+    "held": {"to_send", "sent"},
     "failed": {"to_send", "uncertain", "sent"},
     "sent": set(),
 }

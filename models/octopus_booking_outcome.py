@@ -22,7 +22,8 @@ class OctopusBooking(models.Model):
     """What a push step ends in, and the one method that writes it (_apply_outcome).
 
     sent · uncertain (reply lost: checked before any resend) · waiting (lock, daily limit, network,
-    with the next try) · failed (a person must fix something; the message says what).
+    with the next try) · held (possible duplicate: a manager decides) · failed (a person must fix
+    something; the message says what).
     """
 
     # octopus.booking is split by concern (octopus_booking*.py), each file under 400 lines.
@@ -49,6 +50,8 @@ class OctopusBooking(models.Model):
             dossier._octopus_pause_push(outcome.pause, self.next_try)
             if outcome.pause == "lock":
                 dossier._octopus_notify_lock(self.move_id)
+        if outcome.state == "held":
+            self._hold_announced()
         if outcome.booked:
             self._queue_follow_ups()
             dossier._octopus_push_resumed()

@@ -24,7 +24,8 @@ class OctopusBooking(models.Model):
     after each step; nothing else in the addon commits.
 
     For each booking: read back a send whose reply was lost, check and prepare without network,
-    take the journal's next number, commit "sending", POST, commit the outcome. No HTTP ever runs
+    hold a vendor bill Octopus may hold already (octopus_booking_duplicate.py), take the journal's
+    next number, commit "sending", POST, commit the outcome. No HTTP ever runs
     inside the posting transaction. Each step yields an Outcome; _apply_outcome writes it.
     """
 
@@ -249,6 +250,17 @@ class OctopusBooking(models.Model):
             )
             return
         attempt.pdf_note = prepared.pdf_note
+        try:
+            with self.env.cr.savepoint():
+                held = self._possible_duplicate(session, prepared, attempt)
+        except CONCURRENCY_ERRORS:
+            raise
+        except OCTOPUS_FAILURES as exc:
+            yield self._refused(exc, attempt)
+            return
+        if held:
+            yield held
+            return
         yield from self._send(prepared, attempt, session)
 
     def _send(self, prepared, attempt, session):

@@ -47,6 +47,12 @@ class OctopusDossier(models.Model):
         help="When Odoo's copy of the dossier's customers and suppliers last matched Octopus; new partners "
         "are looked up in it by VAT number.",
     )
+    purchases_read_at = fields.Datetime(
+        string="Purchase bookings read on",
+        readonly=True,
+        help="When Odoo last read the dossier's purchase bookings, which each vendor bill is compared with "
+        "before it is booked (a bill may have reached Octopus by Peppol already).",
+    )
     bookyear_count = fields.Integer(compute="_compute_counts")
     journal_count = fields.Integer(compute="_compute_counts")
     account_count = fields.Integer(compute="_compute_counts")

@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .octopus_booking import MANAGER_GROUP
 
@@ -92,15 +92,32 @@ class OctopusDossier(models.Model):
             move=move.display_name,
         )
         summary = self.env._("Octopus journal open by another user")
-        # sudo: the note and the activities are the addon's, made for whichever user's push met the lock
-        dossier = self.sudo()
-        dossier._message_log(body=Markup("<p>%s</p>") % text)
-        activity_type = self.env.ref(LOCK_ACTIVITY_XMLID)
+        # sudo: the note is the addon's, made for whichever user's push met the lock
+        self.sudo()._message_log(body=Markup("<p>%s</p>") % text)
+        self._octopus_ask(self, LOCK_ACTIVITY_XMLID, summary, text, users)
+        self.sudo().push_lock_notified = True
+
+    def _octopus_ask(self, record, activity_xmlid, summary, text, users=None):
+        """An activity on `record` for each of `users` (default: the company's Octopus managers): it
+        shows in Odoo's activity menu whatever the person's e-mail preference."""
+        self.ensure_one()
+        if users is None:
+            users = self._octopus_responsible_users()
+        activity_type = self.env.ref(activity_xmlid)
         for user in users:
-            dossier.activity_schedule(
+            # sudo: the activities are the addon's, made for whichever user's push needs a person
+            record.sudo().activity_schedule(
                 activity_type_id=activity_type.id, summary=summary, note=Markup("<p>%s</p>") % text, user_id=user.id
             )
-        dossier.push_lock_notified = True
+
+    @api.model
+    def _octopus_answered(self, record, activity_xmlid, feedback):
+        """The activities of `_octopus_ask` on `record` are done: what happened is their feedback."""
+        activity_type = record.env.ref(activity_xmlid)
+        # sudo: the activities were made by the addon for other users
+        record.sudo().activity_ids.filtered(lambda a: a.activity_type_id == activity_type).action_feedback(
+            feedback=feedback
+        )
 
     def _octopus_lock_text(self, until):
         """The one wording of a lock, for the waiting invoices and the notice alike."""
@@ -156,9 +173,7 @@ class OctopusDossier(models.Model):
         if self.push_lock_notified:
             message = self.env._("Octopus accepts bookings again; the waiting invoices are being sent.")
             self.sudo().message_post(body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note")
-            self.sudo().activity_ids.filtered(
-                lambda a: a.activity_type_id == self.env.ref(LOCK_ACTIVITY_XMLID)
-            ).action_feedback(feedback=message)
+            self._octopus_answered(self, LOCK_ACTIVITY_XMLID, message)
         # sudo: see _octopus_pause_push
         self.sudo().write({"push_paused_until": False, "push_pause_reason": False, "push_lock_notified": False})
         if self._octopus_waiting_due_now():

@@ -37,6 +37,7 @@ class OctopusPushAttempt(models.Model):
             ("adopted", "Found in Octopus"),
             ("waiting", "Waiting"),
             ("uncertain", "Uncertain"),
+            ("held", "Possible duplicate"),
             ("failed", "Failed"),
             ("retry", "Will retry"),
         ],

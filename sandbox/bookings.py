@@ -262,9 +262,11 @@ def decode_attachment(attachment):
     return {"fileName": attachment["fileName"], "data": data}
 
 
-def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
+def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None, content=None, entered_by="octopus"):
     """A booking an accountant typed in Octopus itself: takes the next number, ignores locks.
-    `lines` (financial journals only) replace the made-up content, e.g. a bank line."""
+    `lines` (financial journals only) replace the made-up content, e.g. a bank line; `content`
+    (buy/sell journals) replaces the made-up relation, amount and lines, e.g. a bill Octopus
+    received by Peppol (`entered_by` "peppol")."""
     period = next((p for p in bookyear.periods if p["startDate"] <= today <= p["endDate"]), bookyear.periods[-1])
     date = today if period["startDate"] <= today <= period["endDate"] else period["endDate"]
     nr = journal.last_nr + 1
@@ -280,6 +282,7 @@ def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
     if journal.kind in "AV":
         data.update(_typed_buysell_content(dossier, journal.kind, accounts))
         data.update(comment="Typed in Octopus", expiryDate=date)
+        data.update(copy.deepcopy(content or {}))
     elif lines is not None:
         data["bookingLines"] = copy.deepcopy(lines)
     else:
@@ -288,9 +291,37 @@ def typed_in_octopus(dossier, bookyear, journal, today, now, lines=None):
             data["bookingLines"].append({"accountKey": accounts[-1], "amount": -100.0, "type": "A"})
     data = _stored(FINANCIAL if journal.kind in "FD" else BUYSELL, dossier, data)
     journal.last_nr = nr
-    booking = Booking(bookyear.id, journal.key, nr, data, [], now, "octopus")
+    booking = Booking(bookyear.id, journal.key, nr, data, [], now, entered_by)
     dossier.bookings[(bookyear.id, journal.key, nr)] = booking
     return booking
+
+
+def peppol_content(dossier, relation, reference, amount):
+    """What Octopus' Peppol inbox books for a received bill: the supplier's relation, its invoice
+    number as `reference`, its total, one line on a purchase account under a purchase VAT code
+    (base and VAT adding up to the total)."""
+    accounts = sorted(dossier.accounts)
+    account = next((a for a in accounts if str(a).startswith("6")), accounts[0])
+    code = next((c for c in dossier.vatcodes.values() if c.get("type") == 1), next(iter(dossier.vatcodes.values())))
+    sign = -1 if amount < 0 else 1
+    total = abs(round(float(amount), 2))
+    base = round(total / (1 + code["basePercentage"] / 100), 2)
+    return {
+        "amount": sign * total,
+        "currencyCode": "EUR",
+        "reference": reference,
+        "comment": "Received by Peppol",
+        "relationIdentificationServiceData": copy.deepcopy(relation["relationIdentificationServiceData"]),
+        "bookingLines": [
+            {
+                "accountKey": account,
+                "baseAmount": base,
+                "comment": "Received by Peppol",
+                "vatAmount": round(total - base, 2),
+                "vatCodeKey": code["code"],
+            }
+        ],
+    }
 
 
 def _typed_buysell_content(dossier, kind, accounts):

@@ -135,6 +135,21 @@ def _book_directly(state, data, dossier_id):
     return _ok(booking=_wire(state.book_directly(dossier_id, data["bookyear"], data["journal"])))
 
 
+def _receive_by_peppol(state, data, dossier_id):
+    return _ok(
+        booking=_wire(
+            state.receive_by_peppol(
+                dossier_id,
+                data["bookyear"],
+                data["vatNr"],
+                data["reference"],
+                data["amount"],
+                data.get("journal", "A1"),
+            )
+        )
+    )
+
+
 def _delete_booking(state, data, dossier_id):
     state.delete_booking(dossier_id, data["bookyear"], data["journal"], data["nr"])
     return _ok()
@@ -318,6 +333,7 @@ ROUTES = {
     ("POST", "/_sandbox/config"): _config,
     ("GET", r"/_sandbox/dossiers/(\d+)/bookings"): _bookings,
     ("POST", r"/_sandbox/dossiers/(\d+)/book-directly"): _book_directly,
+    ("POST", r"/_sandbox/dossiers/(\d+)/receive-by-peppol"): _receive_by_peppol,
     ("POST", r"/_sandbox/dossiers/(\d+)/delete-booking"): _delete_booking,
     ("POST", r"/_sandbox/dossiers/(\d+)/change-booking"): _change_booking,
     ("POST", r"/_sandbox/dossiers/(\d+)/pay"): _pay,

@@ -231,6 +231,26 @@ class SandboxState:
             )
             return self.record(booking)
 
+    def receive_by_peppol(self, dossier_id, bookyear_id, vat_nr, reference, amount, journal_key="A1"):
+        """Play "Octopus' Peppol inbox booked a supplier's bill": a purchase booking of the relation
+        with VAT number `vat_nr` (dots and spaces ignored), the supplier's invoice number as
+        `reference` and `amount` as its total (negative: a credit note), numbered like any other."""
+        with self.mutex:
+            dossier = self._dossier(dossier_id)
+            bookyear = self._bookyear(dossier_id, bookyear_id)
+            journal = bookyear.journals.get(journal_key)
+            if journal is None or journal.kind != "A":
+                raise ValueError(f"no purchase journal {journal_key} in bookyear {bookyear_id}")
+            wanted = _compact_vat(vat_nr)
+            relation = next((r for r in dossier.relations if _compact_vat(r.get("vatNr")) == wanted), None)
+            if not wanted or relation is None:
+                raise ValueError(f"no relation with VAT number {vat_nr} in dossier {dossier_id}")
+            content = bookings.peppol_content(dossier, relation, reference, amount)
+            booking = bookings.typed_in_octopus(
+                dossier, bookyear, journal, self.today(), self.now(), content=content, entered_by="peppol"
+            )
+            return self.record(booking)
+
     def delete_booking(self, dossier_id, bookyear_id, journal_key, nr):
         """Play "the accountant deleted this booking in Octopus" (its balancings go with it)."""
         with self.mutex:
@@ -336,6 +356,10 @@ class SandboxState:
             "modified": format_timestamp(booking.modified),
             "enteredBy": booking.entered_by,
         }
+
+
+def _compact_vat(text):
+    return "".join(ch for ch in (text or "") if ch.isalnum()).upper()
 
 
 def format_timestamp(epoch):

@@ -691,6 +691,32 @@ def test_modified_bookings(octo, state):
     assert no_bookyear.status_code == 400
 
 
+def test_a_bill_received_by_peppol_is_listed_as_octopus_stores_it(octo, state):
+    """The Peppol inbox books the supplier's bill: its relation (found by VAT number in any
+    spelling), its invoice number as reference, its total; over HTTP as on the state."""
+    control = octo.server.base_url + "/_sandbox/dossiers/1001/receive-by-peppol"
+    body = {"bookyear": 2, "vatNr": "BE 0456 789 133", "reference": "F2026-0042", "amount": 121.0}
+    received = requests.post(control, json=body, timeout=5).json()["booking"]
+    assert (received["journalKey"], received["documentSequenceNr"], received["enteredBy"]) == (
+        "A1",
+        A1_LAST + 1,
+        "peppol",
+    )
+    params = {"bookyearId": -1, "modifiedTimeStamp": "2000-01-01 00:00:00.000"}
+    [listed] = octo.call("GET", "/buysellbookings/modified", params=params).json()
+    assert (listed["reference"], listed["amount"]) == ("F2026-0042", 121.0)
+    [line] = listed["bookingLines"]
+    assert round(line["baseAmount"] + line["vatAmount"], 2) == 121.0
+    supplier = next(r for r in state.dossiers[1001].relations if r["vatNr"] == "BE0456.789.133")
+    key = supplier["relationIdentificationServiceData"]["relationKey"]["id"]
+    assert listed["relationIdentificationServiceData"]["relationKey"] == {"id": key}
+    credit = state.receive_by_peppol(1001, 2, "BE0456.789.133", "CN-7", -50.0)
+    assert credit["stored"]["amount"] == -50.0 and credit["documentSequenceNr"] == A1_LAST + 2
+    unknown = requests.post(control, json=dict(body, vatNr="BE0999999999"), timeout=5)
+    assert unknown.status_code == 400
+    assert requests.post(control, json=dict(body, journal="V1"), timeout=5).status_code == 400
+
+
 def test_book_directly_moves_the_number_on(octo, state):
     state.book_directly(1001, 2, "V1")
     assert octo.journal("V1")["lastBookedDocumentNr"] == V1_LAST + 1

@@ -199,7 +199,7 @@ class TestPushCostCentres(PushCommon):
     def test_cost_centres_are_read_at_most_twice_a_day(self):
         self.dossier._synchronise()
         self.dossier._synchronise()
-        message, warnings = self.dossier._synchronise()
+        _message, warnings = self.dossier._synchronise()
 
         self.assertIn("The cost centres were not read again: Octopus allows it twice a day", " ".join(warnings))
         self.company.octopus_cost_centre_create = True

@@ -7,9 +7,11 @@ from ..octopus import errors
 
 _logger = logging.getLogger(__name__)
 
-# GET /costcentres allows 2 calls a day (ref §4.11): the synchronisation reads them, and the push
-# again when an analytic account finds no cost centre in a copy older than this.
-COST_CENTRES_MAX_AGE = timedelta(hours=12)
+# GET /costcentres allows 2 calls a day (ref §4.11; the call counters stop a third): the
+# synchronisation reads them, and the push again when an analytic account finds no cost centre in a
+# copy older than this, so that one typed in Octopus meanwhile is found, and its number not reused
+# for a new one (PUT would overwrite it).
+COST_CENTRES_MAX_AGE = timedelta(hours=1)
 
 
 class OctopusDossier(models.Model):

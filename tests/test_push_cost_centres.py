@@ -133,6 +133,7 @@ class TestPushCostCentres(PushCommon):
         self._bill(50.0, [(self.new, 100)])
         self._push()
         self.assertEqual(self._calls(PUT_COST_CENTRES), 1, "created once, then used")
+        self.assertEqual(self._calls(GET_COST_CENTRES), 0, "the copy read by the synchronisation is fresh")
 
     def test_missing_cost_centre_is_refused_before_sending_when_creation_is_not_allowed(self):
         bill = self._bill(100.0, [(self.new, 100)])
@@ -146,7 +147,7 @@ class TestPushCostCentres(PushCommon):
         self.company.octopus_cost_centre_create = True
         centres = self.sandbox.state.dossiers[self.dossier.octopus_key].cost_centres
         centres[7] = {"closed": False, "costCentreKey": {"id": 7}, "description": {"description_NL": "Project Zuid"}}
-        self.dossier.cost_centres_read_at = fields.Datetime.now() - timedelta(hours=13)
+        self.dossier.cost_centres_read_at = fields.Datetime.now() - timedelta(hours=2)
         bill = self._bill(100.0, [(self.new, 100)])
         self._push()
 
@@ -203,7 +204,7 @@ class TestPushCostCentres(PushCommon):
 
         self.assertIn("The cost centres were not read again: Octopus allows it twice a day", " ".join(warnings))
         self.company.octopus_cost_centre_create = True
-        self.dossier.cost_centres_read_at = fields.Datetime.now() - timedelta(hours=13)
+        self.dossier.cost_centres_read_at = fields.Datetime.now() - timedelta(hours=2)
         self._bill(100.0, [(self.new, 100)])
         self._push()
         self.assertEqual(self._calls(GET_COST_CENTRES), 2, "the push does not read a third time")

@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "maintainers": ["account_octopus developers"],
     "development_status": "Beta",
-    "depends": ["account", "base_vat", "base_iban", "mail"],
+    "depends": ["account", "analytic", "base_vat", "base_iban", "mail"],
     # wkhtmltopdf is optional (not under "bin"): without it invoices are booked without their PDF.
     "external_dependencies": {"python": ["requests"]},
     "images": [
@@ -32,6 +32,7 @@
         "views/account_journal_views.xml",
         "views/res_partner_bank_views.xml",
         "views/account_account_views.xml",
+        "views/account_analytic_account_views.xml",
         "views/account_tax_views.xml",
         "views/res_company_views.xml",
         "views/res_config_settings_views.xml",

@@ -65,6 +65,17 @@ connection.action_test_connection()
 demo_bv = demo_bv.with_company(demo_bv)
 demo_bv.action_octopus_link_dossier()
 dossier = demo_bv.octopus_dossier_id
+# Issue 17: Demo BV books its analytic plan "Kostenplaatsen" as Octopus cost centres (set before the
+# synchronisation, which then reads them); its accounts find cost centres 2 Verkoop and 3 Marketing by name.
+cost_plan = env["account.analytic.plan"].search([("name", "=", "Kostenplaatsen")], limit=1) or env[
+    "account.analytic.plan"
+].create({"name": "Kostenplaatsen"})
+cost_accounts = [
+    env["account.analytic.account"].search([("name", "=", name), ("plan_id", "=", cost_plan.id)], limit=1)
+    or env["account.analytic.account"].create({"name": name, "plan_id": cost_plan.id, "company_id": demo_bv.id})
+    for name in ("Verkoop", "Marketing")
+]
+demo_bv.octopus_cost_centre_plan_id = cost_plan
 dossier.action_sync_bookyears()
 
 octopus_journals = {j.key: j for j in dossier.journal_ids}
@@ -271,6 +282,13 @@ if not env["account.move"].search_count([("company_id", "=", demo_bv.id), ("ref"
     )
     bill.action_post()
     moves |= bill
+# Issue 17: one invoice line split 60/40 over two cost centres by its analytic distribution.
+split_invoice = env["account.move"].search([("invoice_line_ids.name", "=", "Opleiding (kostenplaatsen)")], limit=1)
+if not split_invoice:
+    split_invoice = sale_invoice(partners[1], "Opleiding (kostenplaatsen)", 1500.0, tax21)
+    split_invoice.invoice_line_ids.analytic_distribution = {str(cost_accounts[0].id): 60, str(cost_accounts[1].id): 40}
+    split_invoice.action_post()
+moves |= split_invoice
 env.cr.commit()
 env["octopus.booking"]._push_due()
 env.cr.commit()

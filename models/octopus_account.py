@@ -29,6 +29,16 @@ class OctopusAccount(models.Model):
     number = fields.Integer(required=True, readonly=True)
     number_text = fields.Char(compute="_compute_number_text", store=True, string="Number (text)")
     name = fields.Char(readonly=True)
+    cost_centre_type = fields.Selection(
+        [("0", "None"), ("1", "Mandatory"), ("2", "Optional")],
+        string="Cost centre",
+        default="0",
+        readonly=True,
+        help="Whether Octopus takes a cost centre on this account's booking lines (costCentreType).",
+    )
+    default_cost_centre_key = fields.Integer(
+        string="Default cost centre", readonly=True, help="Booked on lines that need a cost centre and have none."
+    )
 
     _sql_constraints = [
         ("unique_number", "unique(dossier_id, number)", "An account number is unique per dossier."),
@@ -55,7 +65,11 @@ class OctopusAccount(models.Model):
         for data in accounts:
             number = int(data["accountKey"]["id"])
             seen.add(number)
-            vals = {"name": octopus_text(data.get("description"), self.env.lang)}
+            vals = {
+                "name": octopus_text(data.get("description"), self.env.lang),
+                "cost_centre_type": str(data.get("costCentreType") or 0),
+                "default_cost_centre_key": (data.get("defaultCostCentreKey") or {}).get("id") or 0,
+            }
             account = existing.get(number)
             if account:
                 write_changed(account, vals)

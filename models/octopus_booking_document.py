@@ -57,6 +57,7 @@ class OctopusBooking(models.Model):
             problems += vat_taxes._octopus_mapping_problems(dossier, refund=refund)
         for tax_line in self._levy_lines(move):
             problems += self._levy_problems(tax_line, dossier, refund)
+        problems += self._cost_centre_problems(move, dossier)
         if self._foreign(move) and move.currency_id.decimal_places > 2:
             problems.append(
                 self.env._(
@@ -182,13 +183,15 @@ class OctopusBooking(models.Model):
             vat_tax = self._line_taxes(line).filtered(lambda tax: tax._octopus_is_vat())
             code = vat_tax._octopus_vat_code(dossier, refund=refund)
             label = (line.name or "").split("\n")[0][:50]
-            lines.append(
+            lines += self._cost_centre_lines(
+                line,
+                dossier,
                 octopus_booking.BaseLine(
                     self._line_account(line, dossier),
                     code,
                     octopus_booking.to_cents(factor * self._amount(line)),
                     label,
-                )
+                ),
             )
         taxes = []
         for line in move.line_ids.filtered(lambda tax_line: tax_line.display_type == "tax"):
@@ -207,7 +210,7 @@ class OctopusBooking(models.Model):
                     )
                 )
         levies, vat = octopus_booking.split_tax_amounts(taxes)
-        lines += levies
+        lines = self._cost_centre_defaults([*lines, *levies], dossier)
         comment = move.name if not move.ref else f"{move.name} {move.ref}"
         return octopus_booking.BookingInput(
             bookyear_id=period.bookyear_id.octopus_key,
@@ -256,6 +259,7 @@ class OctopusBooking(models.Model):
             problems = dossier._octopus_currency_problems(move.currency_id, api)
             if problems:
                 raise CheckFailed(problems)
+        self._ensure_cost_centres(dossier, api)
         relation_key = self._relation_key(dossier, session)
         attachments, pdf_note = [], ""
         if not self._number_follows():  # otherwise the PDF follows the renaming

@@ -152,6 +152,8 @@ class OctopusBooking(models.Model):
             self.env["octopus.relation.link"].sudo().search(
                 [("dossier_id", "=", dossier.id), ("partner_id", "=", self.move_id.commercial_partner_id.id)]
             ).unlink()
+        if isinstance(exc, (errors.UnknownCostCentre, errors.CostCentreClosed)):
+            dossier.cost_centres_read_at = False  # Octopus' list changed: Retry reads it again
         return self._failed(self._refusal_message(exc), attempt)
 
     def _uncertain(self, exc, attempt):
@@ -359,6 +361,21 @@ class OctopusBooking(models.Model):
                 self.env._(
                     "Octopus refused the exchange rate: check the currency's rate "
                     "on the invoice date in Odoo, then press Retry."
+                ),
+            ),
+            (
+                errors.UnknownCostCentre,
+                self.env._(
+                    "A line has no cost centre Octopus knows: its Octopus account demands one, or its analytic "
+                    "account books on a cost centre the dossier no longer has. Check the Octopus cost centre of the "
+                    "lines' analytic accounts (the dossier's mapping check lists them), then press Retry."
+                ),
+            ),
+            (
+                errors.CostCentreClosed,
+                self.env._(
+                    "A cost centre of this booking is closed in Octopus: ask the accountant to reopen it, or book "
+                    "the line on another analytic account, then press Retry."
                 ),
             ),
             (

@@ -168,6 +168,8 @@ class OctopusDossier(models.Model):
             accounts=len(self.account_ids),
             vat_codes=len(self.vat_code_ids),
         )
+        if data.get("cost_centres") is not None:
+            message += " " + self.env._("%(count)s cost centres read.", count=len(self.cost_centre_ids))
         message = " ".join([message, *warnings])
         self.message_post(body=message, subtype_xmlid="mail.mt_note")
         return message, warnings
@@ -197,6 +199,13 @@ class OctopusDossier(models.Model):
             warnings.append(
                 self.env._("The VAT codes were not read again: Octopus allows it twice a day, try tomorrow.")
             )
+        if self.company_id.octopus_cost_centre_plan_id:
+            try:
+                data["cost_centres"] = dossier_api.get_cost_centres()
+            except errors.DailyLimitReached:
+                warnings.append(
+                    self.env._("The cost centres were not read again: Octopus allows it twice a day, try tomorrow.")
+                )
         try:
             data["relations"] = dossier_api.find_relations()
         except errors.DailyLimitReached:
@@ -216,6 +225,9 @@ class OctopusDossier(models.Model):
             vals["accounts_sync_date"] = vals["last_sync_date"]
         if data["vat_codes"]:
             self.env["octopus.vat.code"]._sync_vat_codes(self, data["vat_codes"])
+        if data.get("cost_centres") is not None:
+            self.env["octopus.cost.centre"]._sync_cost_centres(self, data["cost_centres"])
+            vals["cost_centres_read_at"] = vals["last_sync_date"]
         if data["relations"] is not None:
             # sudo: the copy belongs to the addon, like the relation links
             self.env["octopus.relation"].sudo()._sync_relations(self, data["relations"], full=True)
@@ -304,6 +316,7 @@ class OctopusDossier(models.Model):
             (self.env["account.account"], problem)
             for problem in self.env["account.account"]._octopus_override_problems(self)
         ]
+        problems += self._cost_centre_problem_items()
         taxes = self.env["account.tax"].search(
             [
                 ("company_id", "=", company.id),

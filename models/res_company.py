@@ -34,6 +34,20 @@ class ResCompany(models.Model):
         help="For example a 'Paid in Octopus' bank journal. Without one, only the status is shown.",
     )
 
+    octopus_cost_centre_plan_id = fields.Many2one(
+        "account.analytic.plan",
+        string="Analytic plan booked as Octopus cost centres",
+        domain="[('parent_id', '=', False)]",
+        help="Each invoice line's analytic distribution on this plan is booked in Octopus as cost centres: the line "
+        "is split by the distribution's percentages. Empty: no cost centres are sent, except the default cost "
+        "centre of an Octopus account that demands one.",
+    )
+    octopus_cost_centre_create = fields.Boolean(
+        string="Create missing cost centres in Octopus",
+        help="An analytic account of the plan without an Octopus cost centre gets a new one, named after it, when "
+        "an invoice first uses it. Without it, set the cost centre on the analytic account.",
+    )
+
     @api.depends("octopus_dossier_ids")
     def _compute_octopus_dossier_id(self):
         # A company the user may access shows its dossier even when it is not among the active

@@ -13,6 +13,9 @@ class ResConfigSettings(models.TransientModel):
         domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
     )
 
+    octopus_cost_centre_plan_id = fields.Many2one(related="company_id.octopus_cost_centre_plan_id", readonly=False)
+    octopus_cost_centre_create = fields.Boolean(related="company_id.octopus_cost_centre_create", readonly=False)
+
     def action_octopus_link_dossier(self):
         return self.company_id.action_octopus_link_dossier()
 

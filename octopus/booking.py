@@ -7,7 +7,7 @@ exactly: every line's base and VAT are Odoo's own amounts, and Σ(base + VAT) eq
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 
@@ -17,23 +17,26 @@ AMOUNT_TOLERANCE = 0.005
 
 @dataclass(frozen=True)
 class BaseLine:
-    """One invoice line in the document's direction (positive on invoices and on credit notes)."""
+    """One invoice line (or part of one, per cost centre) in the document's direction (positive on
+    invoices and on credit notes). `cost_centre` is an Octopus cost centre key, 0 for none."""
 
     account: int
     vat_code: str
     base_cents: int
     label: str = ""
+    cost_centre: int = 0
 
 
 @dataclass(frozen=True)
 class BookingLine:
-    """One Octopus booking line: Odoo lines of the same account and VAT code added together."""
+    """One Octopus booking line: Odoo lines of the same account, VAT code and cost centre added together."""
 
     account: int
     vat_code: str
     base_cents: int
     vat_cents: int
     label: str = ""
+    cost_centre: int = 0
 
     def as_json(self) -> dict:
         line = {
@@ -44,6 +47,8 @@ class BookingLine:
         }
         if self.label:
             line["comment"] = self.label
+        if self.cost_centre:
+            line["costCentreKey"] = {"id": self.cost_centre}
         return line
 
 
@@ -107,19 +112,43 @@ def _spread(amount: int, weights: list[int]) -> list[int]:
     return shares
 
 
+def split_by_percentages(cents: int, parts: list[tuple[int, float]]) -> list[tuple[int, int]]:
+    """Split `cents` over analytic `parts` [(cost centre key, percentage)] -> [(key, cents)].
+
+    Each part is its percentage of the amount rounded to the cent (half away from zero); the
+    cents rounding leaves over go to the largest part, so the parts add up to `cents` exactly.
+    Percentages under 100 leave the rest on key 0 (no cost centre); over 100 (several entries
+    of one plan) they count as shares of their total. Parts of the same key are added together.
+    """
+    parts = [(key, Fraction(str(pct))) for key, pct in parts if pct]
+    total = sum((pct for _key, pct in parts), Fraction(0))
+    if total < 100:
+        parts.append((0, 100 - total))
+        total = Fraction(100)
+    shares: dict[int, int] = {}
+    for key, pct in parts:
+        exact = cents * pct / total
+        rounded = int(abs(exact) + Fraction(1, 2)) * (1 if exact >= 0 else -1)
+        shares[key] = shares.get(key, 0) + rounded
+    if shares:
+        largest = max(shares, key=lambda key: abs(shares[key]))
+        shares[largest] += cents - sum(shares.values())
+    return [(key, share) for key, share in shares.items() if share]
+
+
 def group_lines(
     lines: tuple[BaseLine, ...] | list[BaseLine], vat_cents: dict[str, int], total_cents: int
 ) -> list[BookingLine]:
-    """Lines per (account, VAT code) carrying Odoo's exact base and VAT amounts.
+    """Lines per (account, VAT code, cost centre) carrying Odoo's exact base and VAT amounts.
 
     Bases are summed per group. Each VAT code's amount is spread over its groups in proportion
     to their bases, so a group's base and VAT keep the same sign (Octopus refuses otherwise,
     -23). What is left between Σ(base + VAT) and the total (cash rounding, a VAT amount whose
     code has no base line) is added to the base of the largest line, so the booking balances.
     """
-    groups: dict[tuple[int, str], list] = {}
+    groups: dict[tuple[int, str, int], list] = {}
     for line in lines:
-        key = (line.account, line.vat_code)
+        key = (line.account, line.vat_code, line.cost_centre)
         if key not in groups:
             groups[key] = [0, line.label]
         groups[key][0] += line.base_cents
@@ -129,12 +158,11 @@ def group_lines(
         code_keys = [key for key in keys if key[1] == code]
         for key, share in zip(code_keys, _spread(amount, [groups[key][0] for key in code_keys]), strict=True):
             vat_by_key[key] = share
-    result = [BookingLine(key[0], key[1], groups[key][0], vat_by_key[key], groups[key][1]) for key in keys]
+    result = [BookingLine(key[0], key[1], groups[key][0], vat_by_key[key], groups[key][1], key[2]) for key in keys]
     residue = total_cents - sum(line.base_cents + line.vat_cents for line in result)
     if residue and result:
         index = max(range(len(result)), key=lambda i: abs(result[i].base_cents))
-        line = result[index]
-        result[index] = BookingLine(line.account, line.vat_code, line.base_cents + residue, line.vat_cents, line.label)
+        result[index] = replace(result[index], base_cents=result[index].base_cents + residue)
     return result
 
 
@@ -326,18 +354,17 @@ def find_own_payment(
 
 def fingerprint(booking: dict) -> dict:
     """What identifies a buy/sell booking's content, from the JSON sent or as Octopus lists it:
-    total, base, VAT (cents), relation key, document date and the lines (account, VAT code, base,
-    VAT), sorted. Two fingerprints are equal when Octopus holds what Odoo sent (issue 14)."""
+    total, base, VAT (cents), relation key, document date and the lines per (account, VAT code)
+    with their base and VAT, sorted. The lines of one account and code are added together, so
+    their split over cost centres leaves the fingerprint of a booking sent before unchanged. Two
+    fingerprints are equal when Octopus holds what Odoo sent (issue 14)."""
     relation = (booking.get("relationIdentificationServiceData") or {}).get("relationKey") or {}
-    lines = sorted(
-        [
-            str(line.get("accountKey")),
-            str(line.get("vatCodeKey")),
-            to_cents(line.get("baseAmount") or 0.0),
-            to_cents(line.get("vatAmount") or 0.0),
-        ]
-        for line in booking.get("bookingLines") or []
-    )
+    sums: dict[tuple[str, str], list[int]] = {}
+    for line in booking.get("bookingLines") or []:
+        amounts = sums.setdefault((str(line.get("accountKey")), str(line.get("vatCodeKey"))), [0, 0])
+        amounts[0] += to_cents(line.get("baseAmount") or 0.0)
+        amounts[1] += to_cents(line.get("vatAmount") or 0.0)
+    lines = sorted([account, code, base, vat] for (account, code), (base, vat) in sums.items())
     return {
         "total": to_cents(booking.get("amount") or 0.0),
         "base": sum(line[2] for line in lines),

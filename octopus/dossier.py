@@ -57,6 +57,26 @@ class DossierApi:
     def get_vat_codes(self) -> list[dict]:
         return self._list("GET /vatcodes", "/vatcodes")
 
+    # -- cost centres (ref §4.11) ---------------------------------------------------------------
+
+    def get_cost_centres(self) -> list[dict]:
+        """Every cost centre, closed ones too: CostCentreServiceData {costCentreKey {id},
+        description (StringServiceData), closed}; [] when none (404). 2 calls a day."""
+        return self._list("GET /costcentres", "/costcentres")
+
+    def get_active_cost_centres(self) -> list[dict]:
+        """The cost centres not closed; [] when none (404). 2 calls a day."""
+        return self._list("GET /costcentres/active", "/costcentres/active")
+
+    def put_cost_centre(self, key: int, description: dict | str, closed: bool = False) -> None:
+        """Create (201) or update (204) cost centre `key`: PUT is an upsert on the key, so repeating
+        it after a lost reply updates instead of creating a second one. `description` is a
+        StringServiceData or a text used for every language."""
+        if not isinstance(description, dict):
+            description = {f"description_{lang}": description for lang in ("NL", "FR", "EN", "DE")}
+        body = {"costCentreKey": {"id": key}, "description": description, "closed": closed}
+        self.client._dossier_call(self._call("PUT /costcentres", "PUT", "/costcentres", "write", body=body))
+
     # -- relations ----------------------------------------------------------------------------
 
     def find_relations(

@@ -105,6 +105,14 @@ class UnknownVatCode(BookingRefused):
     """errorCode -22."""
 
 
+class UnknownCostCentre(BookingRefused):
+    """errorCode -40: a line names a cost centre the dossier does not have."""
+
+
+class CostCentreClosed(BookingRefused):
+    """errorCode -41: a line names a cost centre that is closed in Octopus."""
+
+
 class InvalidAmounts(BookingRefused):
     """errorCode -23: a line's base and VAT amounts have different signs."""
 
@@ -162,6 +170,8 @@ BOOKING_ERRORS: dict[int, type[BookingRefused]] = {
     -21: UnknownAccount,
     -22: UnknownVatCode,
     -23: InvalidAmounts,
+    -40: UnknownCostCentre,
+    -41: CostCentreClosed,
 }
 JOURNAL_CLOSED_CODE = -11
 JOURNAL_LOCKED_CODE = -12

@@ -7,7 +7,7 @@ import re
 import traceback
 from dataclasses import dataclass
 
-from . import balancings, bookings, relations, schema
+from . import balancings, bookings, cost_centres, relations, schema
 from .bookings import BUYSELL, FINANCIAL
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found
 from .reply import Reply
@@ -166,6 +166,20 @@ def list_currencies(call):
     return Reply(200, list(call.dossier.currencies))
 
 
+def list_cost_centres(call):
+    return Reply(200, cost_centres.listing(call.dossier))
+
+
+def list_active_cost_centres(call):
+    return Reply(200, cost_centres.listing(call.dossier, active_only=True))
+
+
+def put_cost_centre(call):
+    data = call.json()
+    schema.check(call.state.strict, schema.COST_CENTRE, data)
+    return Reply(201) if cost_centres.upsert(call.dossier, data) else Reply(204)
+
+
 def search_relations(call):
     query = call.request.query
     filters = {name: query[name] for name in relations.FILTERS if query.get(name)}
@@ -319,6 +333,9 @@ ROUTES = [
     Route("GET", D + "/accounts", list_accounts, "dossier", "GET /accounts"),
     Route("GET", D + "/vatcodes", list_vatcodes, "dossier", "GET /vatcodes"),
     Route("GET", D + "/currencies", list_currencies, "dossier", "GET /currencies"),
+    Route("GET", D + "/costcentres", list_cost_centres, "dossier", "GET /costcentres"),
+    Route("GET", D + "/costcentres/active", list_active_cost_centres, "dossier", "GET /costcentres/active"),
+    Route("PUT", D + "/costcentres", put_cost_centre, "dossier", "PUT /costcentres"),
     Route("GET", D + "/relations/modified", modified_relations, "dossier", "GET /relations/modified"),
     Route("GET", D + "/relations", search_relations, "dossier", relations_operation),
     Route("PUT", D + "/relations", put_relation, "dossier", "PUT /relations"),

@@ -8,7 +8,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from . import relations, schema
+from . import cost_centres, relations, schema
 from .errors import INVALID_ELEMENTS, ApiError, bad_params, not_found, refused
 from .model import Booking
 
@@ -453,6 +453,8 @@ def _check_buysell_lines(dossier, data):
     for line in lines:
         if line.get("vatCodeKey") not in dossier.vatcodes:
             raise refused(-22, f"Unknown VAT code {line.get('vatCodeKey')}")
+    for line in lines:
+        cost_centres.check_line(dossier, line)
     amounts = [(line.get("baseAmount") or 0.0, line.get("vatAmount") or 0.0) for line in lines]
     if any(base * vat < 0 for base, vat in amounts):
         raise refused(-23, "Base amount and VAT amount of a booking line have a different sign")

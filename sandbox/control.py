@@ -255,6 +255,7 @@ def _shown_booking(state, dossier, booking):
             f"{line.get('accountKey')} · {line.get('vatCodeKey')} · "
             f"{line.get('baseAmount', 0.0):.2f} + {line.get('vatAmount', 0.0):.2f} VAT"
             + (f" · {line['comment']}" if line.get("comment") else "")
+            + (f" · cost centre {line['costCentreKey'].get('id')}" if line.get("costCentreKey") else "")
             for line in data["bookingLines"]
         ]
         shown["open"] = balancings.open_amount(dossier, balancings.document(dossier, (*key, -1)))

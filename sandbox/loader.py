@@ -81,6 +81,7 @@ def _dossier(d):
                 "vatcodes",
                 "relations",
                 "currencies",
+                "costcentres",
             )
         }
     )
@@ -114,7 +115,17 @@ def _dossier(d):
     dossier = Dossier(d["id"], info, bool(d.get("disabled", False)), bookyears, accounts, vatcodes, relations)
     if "currencies" in d:
         dossier.currencies = list(d["currencies"])
+    dossier.cost_centres = {int(c["id"]): _cost_centre(c) for c in d.get("costcentres", [])}
     return dossier
+
+
+def _cost_centre(c):
+    """Seed cost centres are flat: `id`, `description_NL`/`_FR`/`_EN`, `closed` (default false)."""
+    return {
+        "closed": bool(c.get("closed", False)),
+        "costCentreKey": {"id": int(c["id"])},
+        "description": {f"description_{lang}": c.get(f"description_{lang}", "") for lang in ("NL", "FR", "EN")},
+    }
 
 
 def _journal(j, bookyear_id):

@@ -64,6 +64,18 @@ MESSAGES = {
     -34: {"en": "Booking not found", "nl": "Boeking niet gevonden", "fr": "Écriture introuvable"},
     -36: {"en": "No Journals found", "nl": "Geen dagboeken gevonden", "fr": "Aucun journal trouvé"},
     -38: {"en": "Invalid journal", "nl": "Ongeldig dagboek", "fr": "Journal non valable"},
+    -40: {"en": "Unknown cost centre", "nl": "Onbekende kostenplaats", "fr": "Centre de frais inconnu"},
+    -41: {
+        "en": "The cost centre is closed",
+        "nl": "De kostenplaats is afgesloten",
+        "fr": "Le centre de frais est clôturé",
+    },
+    -45: {"en": "No cost centres found", "nl": "Geen kostenplaatsen gevonden", "fr": "Aucun centre de frais trouvé"},
+    -76: {
+        "en": "The cost centre could not be saved",
+        "nl": "De kostenplaats kon niet worden bewaard",
+        "fr": "Le centre de frais n'a pas pu être enregistré",
+    },
     -42: {"en": "No VATCodes found", "nl": "Geen btw-codes gevonden", "fr": "Aucun code TVA trouvé"},
     -44: {"en": "No accounts found", "nl": "Geen rekeningen gevonden", "fr": "Aucun compte trouvé"},
     -47: {"en": "No relations found", "nl": "Geen relaties gevonden", "fr": "Aucune relation trouvée"},

@@ -87,6 +87,7 @@ class Dossier:
     vatcodes: dict  # code -> VatCodeServiceData
     relations: list  # RelationServiceData dicts
     currencies: list = field(default_factory=lambda: list(CURRENCIES))  # GET /currencies (ISO codes)
+    cost_centres: dict = field(default_factory=dict)  # key -> CostCentreServiceData (ref §4.11)
     bookings: dict = field(default_factory=dict)  # (bookyear_id, journal_key, nr) -> Booking
     relation_stamps: dict = field(default_factory=dict)  # relation id -> epoch of its last create/merge
     balancings: dict = field(default_factory=dict)  # (debet key, credit key) -> Balancing

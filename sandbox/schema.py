@@ -120,6 +120,9 @@ RELATION = dict.fromkeys(
 )
 RELATION["relationIdentificationServiceData"] = RELATION_IDENTIFICATION
 
+STRING_SERVICE_DATA = dict.fromkeys(("description_NL", "description_FR", "description_EN", "description_DE"))
+COST_CENTRE = {"costCentreKey": KEY, "description": STRING_SERVICE_DATA, "closed": None}
+
 BALANCING_KEY = {"bookyearKey": BOOKYEAR_KEY, "journalKey": None, "documentSequenceNr": None, "lineSequenceNr": None}
 BALANCING = {"debetKey": BALANCING_KEY, "creditKey": BALANCING_KEY, "balanceAmount": None}
 BALANCING_DELETE = {"debetKey": BALANCING_KEY, "creditKey": BALANCING_KEY}

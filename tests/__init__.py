@@ -10,6 +10,7 @@ from . import test_security
 from . import test_push_booking
 from . import test_push_multitax
 from . import test_push_currency
+from . import test_push_cost_centres
 from . import test_push_relation
 from . import test_push_payment
 from . import test_push_pdf

@@ -216,20 +216,25 @@ tours.add("account_octopus_tour_link_companies", {
         {
             content: "The notification says what was linked and synchronised",
             trigger: ".o_notification .o_notification_bar.bg-success",
-            // a company created with its chart of accounts and three synchronisations: seconds, more on a busy machine
+            // a company created with its chart of accounts and three synchronisations: seconds alone,
+            // up to a minute on a machine shared with other test runs (60 s is a tour step's maximum)
             timeout: 60000,
         },
         {
             content: "The screen is closed",
             trigger: "body:not(:has(.modal-dialog))",
+            // it closes once the connection form has reloaded, which waits for the same busy server
+            timeout: 60000,
         },
         {
             content: "Back on the connection, which holds the dossiers",
             trigger: ".o_form_view button[name=action_open_dossiers] .o_stat_value:not(:contains(/^0$/))",
+            timeout: 60000,
         },
         {
             content: "The connection form is back after its reload, nothing left in flight",
             trigger: ".o_form_view .o_form_statusbar button[name=action_link_companies]:enabled",
+            timeout: 60000,
         },
     ],
 });

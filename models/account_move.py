@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, UserError
 
 from .octopus_booking import MANAGER_GROUP, STATES
 from .octopus_booking_duplicate import DUPLICATE_ACTIVITY_XMLID
+from .octopus_booking_monitor import QUEUEABLE
 
 PUSHED_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 
@@ -31,6 +32,9 @@ class AccountMove(models.Model):
     )
     octopus_message = fields.Text(compute="_compute_octopus_messages")
     octopus_payment_message = fields.Text(compute="_compute_octopus_messages")
+    # not stored: only the form's header and notice read it (the monitor lists the booking itself)
+    octopus_balancing_state = fields.Selection(STATES, string="Octopus balancing", compute="_compute_octopus_messages")
+    octopus_balancing_message = fields.Text(compute="_compute_octopus_messages")
     octopus_attempt_ids = fields.One2many("octopus.push.attempt", "move_id", readonly=True)
     octopus_attempt_count = fields.Integer(compute="_compute_octopus_attempt_count")
 
@@ -45,6 +49,8 @@ class AccountMove(models.Model):
         for move in self:
             move.octopus_message = move._octopus_booking("invoice").message
             move.octopus_payment_message = move._octopus_booking("payment").message
+            balancing = move._octopus_booking("balancing")
+            move.octopus_balancing_state, move.octopus_balancing_message = balancing.state, balancing.message
 
     def _compute_octopus_attempt_count(self):
         counts = dict(
@@ -186,7 +192,7 @@ class AccountMove(models.Model):
         """Send these moves now, through the push's own loop (the posting transaction is long committed)."""
         if not self.filtered("octopus_state"):
             raise UserError(self.env._("These moves are not for Octopus: post them first."))
-        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in ("to_send", "waiting", "failed", "uncertain"))
+        bookings = self.octopus_booking_ids.filtered(lambda b: b.state in QUEUEABLE)
         return bookings.sudo()._send_now(self.filtered("octopus_state"))  # sudo: see _octopus_queue
 
     def action_octopus_retry(self):
@@ -209,11 +215,13 @@ class AccountMove(models.Model):
         )
 
     def action_octopus_mark_sent(self):
-        """For an Octopus manager who booked the move in Octopus by hand: stop pushing it."""
+        """For an Octopus manager who booked the move in Octopus by hand, or balanced its payment there
+        (Octopus refuses a second balancing): stop pushing it. A payment or balancing booking only once
+        it failed or waits: a queued one is the job's."""
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only an Octopus manager may mark a move as sent to Octopus."))
         self.octopus_booking_ids.filtered(
-            lambda b: b.kind == "invoice" and b.state in ("to_send", "waiting", "failed", "uncertain")
+            lambda b: b.state in (QUEUEABLE if b.kind == "invoice" else ("failed", "waiting"))
         ).sudo()._mark_sent_by_hand()  # sudo: see _octopus_queue
         return {"type": "ir.actions.client", "tag": "soft_reload"}
 

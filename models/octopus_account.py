@@ -1,6 +1,11 @@
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from .octopus_bookyear import write_changed
+
+# The class of the Belgian chart a journal's lines usually go to, by Octopus journal type:
+# 7 (revenue) for sales, 6 (costs) for purchases.
+USUAL_CLASS = {"V": "7", "A": "6"}
 
 
 def octopus_text(value, lang):
@@ -53,6 +58,20 @@ class OctopusAccount(models.Model):
     def _compute_display_name(self):
         for account in self:
             account.display_name = f"{account.number} {account.name or ''}".strip()
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """With `octopus_journal_type` in the context (a journal's default account), the accounts of
+        the journal's usual class come first; the others follow, so any account can still be chosen."""
+        first = USUAL_CLASS.get(self.env.context.get("octopus_journal_type"))
+        if not first:
+            return super().name_search(name, args, operator, limit)
+        in_class = [("number_text", "=like", f"{first}%")]
+        found = super().name_search(name, expression.AND([args or [], in_class]), operator, limit)
+        if limit and len(found) >= limit:
+            return found
+        rest = expression.AND([args or [], ["!", *in_class]])
+        return found + super().name_search(name, rest, operator, limit and limit - len(found))
 
     @api.model
     def _sync_accounts(self, dossier, accounts):

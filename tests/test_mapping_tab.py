@@ -1,4 +1,7 @@
+from lxml import etree
+
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import OctopusCommon
 
@@ -74,6 +77,40 @@ class TestMappingTab(OctopusCommon):
         self.assertEqual(sale.octopus_journal_id, octopus["V2"])
         self.assertEqual(sale.octopus_default_account_id.number, 700000)
         self.assertEqual(bank.bank_account_id.octopus_journal_id, octopus["F2"])
+
+    def _default_account_dropdown(self, journal, model, name=""):
+        """The account numbers the journal's default-account dropdown offers on `model`'s form (the
+        journal's own, or the dossier's mapping tab): Odoo's many2one asks name_search for 8, with
+        the field's context from the view, evaluated on the journal."""
+        arch = etree.fromstring(self.env[model].get_view(view_type="form")["arch"])
+        [node] = arch.xpath("//field[@name='octopus_default_account_id']")
+        context = safe_eval(node.get("context") or "{}", {"octopus_journal_type": journal.octopus_journal_type})
+        found = (
+            self.env["octopus.account"]
+            .with_context(**context)
+            .name_search(name, [("dossier_id", "=", self.dossier.id)], limit=8)
+        )
+        return [int(label.split()[0]) for _id, label in found]
+
+    def test_default_account_offers_the_journal_class_first(self):
+        sale = self.company_data["default_journal_sale"]
+        purchase = self.company_data["default_journal_purchase"]
+        for model in ("account.journal", "octopus.dossier"):
+            offered = self._default_account_dropdown(sale, model)
+            self.assertEqual(len(offered), 8)
+            self.assertEqual([n // 100000 for n in offered], [7] * 8, f"sales: class 7 first ({model})")
+            offered = self._default_account_dropdown(purchase, model)
+            self.assertEqual([n // 100000 for n in offered], [6] * 8, f"purchases: class 6 first ({model})")
+        self.assertEqual(
+            self._default_account_dropdown(sale, "account.journal", "Wachtrekening"),
+            [499000],
+            "another class is found by typing",
+        )
+        self.assertEqual(
+            self._default_account_dropdown(purchase, "octopus.dossier", "70"),
+            [657000, 570000, 700000, 701000, 702000, 704000, 708000],
+            "what matches 70: the class-6 account first, then the others in their order",
+        )
 
     def test_mapping_check_links_to_the_record_to_fix(self):
         sale = self.company_data["default_journal_sale"]

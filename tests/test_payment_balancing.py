@@ -76,5 +76,37 @@ class TestPaymentBalancing(PaymentCommon):
         self.assertEqual(self._booking(invoice, "balancing").state, "sent")
         self.assertEqual(self._balancings(), [("V1", -1, "F1", 1, 121.0)])
 
+    def test_failed_balancing_is_sent_again_from_the_move_header(self):
+        """Octopus refused the balancing (the accountant had balanced the invoice with another bank
+        line); once they undid theirs, the move's one send action balances the payment."""
+        invoice = self._move()
+        self._push(limit=2)  # the invoice and its payment; the balancing is still queued
+        accountant = self._pay(invoice)["balancing"]
+        self._push()
+        booking = self._booking(invoice, "balancing")
+        self.assertEqual(booking.state, "failed")
+        self.assertEqual(invoice.octopus_balancing_state, "failed", "the header's Send to Octopus and notice show")
+        self.assertIn("balanced it already", invoice.octopus_balancing_message)
+
+        self.sandbox.state.delete_balancing(
+            DEMO_DOSSIER_ID, accountant["debetDocument"]["balancingKey"], accountant["creditDocument"]["balancingKey"]
+        )
+        invoice.action_octopus_send_now()
+        self.assertEqual(booking.state, "sent", booking.message)
+        self.assertEqual(self._balancings(), [("V1", -1, "F1", 1, 121.0)], "Odoo's own payment, balanced once")
+        self.assertEqual(self._calls(POST_BALANCINGS), 2, "the refused POST, then the one Send to Octopus made")
+
+    def test_manager_marks_a_balancing_done_in_octopus_as_sent(self):
+        invoice = self._move()
+        self._push(limit=2)
+        self._pay(invoice)
+        self._push()
+        self.assertEqual(self._booking(invoice, "balancing").state, "failed")
+        invoice.action_octopus_mark_sent()  # the action menu's "Mark as sent manually"
+        self.assertEqual(self._booking(invoice, "balancing").state, "sent")
+        self.assertEqual(invoice.octopus_balancing_state, "sent")
+        self._push()
+        self.assertEqual(self._calls(POST_BALANCINGS), 1, "not sent again")
+
     def _payments(self):
         return self.sandbox.state.financial_bookings(DEMO_DOSSIER_ID)

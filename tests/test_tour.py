@@ -6,14 +6,26 @@ The browser talks to Odoo's test HTTP server (pytest-odoo's --odoo-http, passed 
 talks to the Octopus sandbox this class starts on 127.0.0.1.
 """
 
+import logging
+import threading
 import unittest
+from contextlib import contextmanager
 from datetime import date
+from unittest.mock import patch
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import _find_executable
 
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
+
 from .common import DEMO_DOSSIER_ID, OctopusCommon, demo_seed
+
+_logger = logging.getLogger(__name__)
+
+# What the invoice tour writes on the browser console once the posted invoice's form shows "To send"
+# (static/tests/tours/account_octopus_tour.js): the background job may run.
+FORM_WAITS = "account_octopus tour: the invoice form waits for the background job"
 
 
 def seed_for_this_year():
@@ -74,17 +86,66 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
             }
         )
 
-    def _tour(self, url, name):
+    def _tour(self, url, name, timeout=120):
         """Run one tour as the accountant; a missing browser fails the test instead of skipping it."""
         try:
             _find_executable()
-            self.start_tour(url, name, login=self.env.user.login, timeout=120)
+            self.start_tour(url, name, login=self.env.user.login, timeout=timeout)
         except unittest.SkipTest as exc:
             self.fail(
                 f"The browser test could not start a headless Chrome/Chromium ({exc}). "
                 "Install Debian's chromium package (dev/test does it when run as root)."
             )
         self.env.invalidate_all()
+
+    @contextmanager
+    def _background_job(self):
+        """The push job as Odoo's cron worker runs it, in a thread and a transaction of its own, once
+        the tour says on the console that the posted invoice's form is open (FORM_WAITS).
+
+        Its commit announces the new state on Odoo's bus as in production: the bus rows, then
+        NOTIFY imbus, which the websocket server relays to the browser. The test cursor's commit
+        skips post-commit hooks, so the job runs them. The browser's websocket is allowed, as in
+        Odoo's own WebsocketCase (its test runner refuses websockets by default).
+        """
+        self.startPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
+        form_waits, cancelled, failures = threading.Event(), threading.Event(), []
+
+        class ConsoleListener(logging.Handler):
+            def emit(self, record):
+                if FORM_WAITS in record.getMessage():
+                    form_waits.set()
+
+        def job():
+            form_waits.wait()
+            if cancelled.is_set():
+                return
+            try:
+                with self.registry.cursor() as cr:
+                    cron = api.Environment(cr, SUPERUSER_ID, {}).ref("account_octopus.ir_cron_octopus_push")
+                    env = api.Environment(cr, cron.user_id.id, {"cron_id": cron.id})
+                    env["octopus.booking"]._cron_push()
+                    cr.precommit.run()  # the bus rows
+                    cr.postcommit.run()  # NOTIFY imbus (the websocket reads the rows once this cursor is closed)
+            except Exception as exc:
+                _logger.exception("The background push of the tour failed")
+                failures.append(exc)
+
+        browser_console = self._logger.getChild("browser")  # where HttpCase logs the browser's console
+        listener, level = ConsoleListener(), browser_console.level
+        browser_console.addHandler(listener)
+        browser_console.setLevel(logging.INFO)  # console.log lines are INFO records
+        worker = threading.Thread(target=job, name="octopus tour: background push")
+        worker.start()
+        try:
+            yield
+        finally:
+            cancelled.set()
+            form_waits.set()
+            worker.join(timeout=60)
+            browser_console.removeHandler(listener)
+            browser_console.setLevel(level)
+        self.assertFalse(failures, "the background push failed (log above)")
 
     def test_onboarding_to_first_invoice_sent(self):
         # 1. Connection → test → link by VAT → dossier → synchronise bookyears.
@@ -102,8 +163,10 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self._tour("/odoo/action-account.action_account_journal_form", "account_octopus_tour_journal")
         self.assertEqual(self.sale_journal.octopus_journal_id.key, "V1")
 
-        # 3. A customer invoice, posted and sent from its form.
-        self._tour("/odoo/action-account.action_move_out_invoice_type", "account_octopus_tour_invoice")
+        # 3. A customer invoice, posted; the background job sends it while its form stays open, and
+        #    the form's Octopus badge turns from To send to Sent without a reload.
+        with self._background_job():
+            self._tour("/odoo/action-account.action_move_out_invoice_type", "account_octopus_tour_invoice")
         invoice = self.env["account.move"].search(
             [("company_id", "=", self.company.id), ("move_type", "=", "out_invoice")], order="id desc", limit=1
         )
@@ -133,7 +196,10 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         created from its dossier, linked in one action from the connection."""
         association = self.setup_other_company(name="Tour association 1002", vat="BE0403019261")["company"]
 
-        self._tour("/odoo/action-account_octopus.action_octopus_connection", "account_octopus_tour_link_companies")
+        # on a busy machine its Link step and the form's reload after it take a minute each (the tour's timeouts)
+        self._tour(
+            "/odoo/action-account_octopus.action_octopus_connection", "account_octopus_tour_link_companies", timeout=300
+        )
 
         # sudo: what the browser did, read whatever this test's environment still caches of the user's
         # companies (the browser's request gave the user the created company)

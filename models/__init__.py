@@ -15,6 +15,7 @@ from . import octopus_relation_link
 from . import octopus_booking
 from . import octopus_booking_document
 from . import octopus_booking_pdf
+from . import octopus_booking_pdf_job
 from . import octopus_booking_outcome
 from . import octopus_booking_push
 from . import octopus_booking_monitor
@@ -29,6 +30,7 @@ from . import account_account
 from . import account_tax
 from . import res_partner_bank
 from . import account_move
+from . import account_move_pdf
 from . import octopus_dossier_push
 from . import octopus_dossier_portfolio
 from . import octopus_balancing

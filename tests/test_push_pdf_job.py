@@ -1,6 +1,5 @@
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.account_octopus.models import account_move_pdf
@@ -25,7 +24,7 @@ class TestPushPdfJob(PushCommon):
         def counted(report, report_ref, res_ids=None, data=None):
             calls.append(list(res_ids or []))
             if fail:
-                raise UserError("wkhtmltopdf crashed")
+                raise OSError("wkhtmltopdf crashed")
             return original(report, report_ref, res_ids=res_ids, data=data)
 
         return calls, patch.object(IrActionsReport, "_pre_render_qweb_pdf", counted)

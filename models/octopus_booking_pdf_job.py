@@ -76,7 +76,14 @@ class OctopusBooking(models.Model):
                 break
             seen += batch.ids
             budget.taken += 1
-            work(batch)
+            try:
+                work(batch)
+            except CONCURRENCY_ERRORS:
+                if not with_commit:
+                    raise
+                self.env.cr.rollback()  # the push wrote the same move meanwhile: these wait for the next run
+                clashes += 1
+                continue
         if with_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 

@@ -20,7 +20,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-BENCHMARKS = ("posting", "roundtrips", "throughput", "backlog", "refresh", "history")
+BENCHMARKS = ("posting", "roundtrips", "throughput", "pushwork", "backlog", "refresh", "history")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "last.json")
 
 # Issue sizes (the default) and the --quick ones.
@@ -32,6 +32,8 @@ SIZES = {
     "customers": (100, 20),
     "history": (1000, 120),
 }
+# The README's figures before issue 16 (2026-11-23), which the new ones are compared with.
+PREVIOUS = {"throughput_wall_s_per_invoice": 1.357, "push_odoo_ms_per_invoice": 74, "posting_ratio": 1.11}
 PER_DAY = 400  # invoices a busy dossier books in a day (ref §5.8: 400 booking inserts)
 
 
@@ -72,6 +74,7 @@ class Bench:
         self.quick = quick
         self.report_url = report_url
         self.conf, self.db = conf, db
+        self.work = os.environ.get("BENCH_WORK", "/tmp")
 
     def size(self, name):
         return SIZES[name][1 if self.quick else 0]
@@ -130,12 +133,31 @@ class Bench:
                     [("company_id", "=", linked.id), ("octopus_state", "=", "to_send")]
                 )
                 calls = sum(server.state.call_counts.values()) - before
+                delays = self.posting_delays(env, linked, partners)
                 w.archive_connections(env, [linked.id])
             t_linked, t_plain = sum(timings[linked.id]), sum(timings[plain.id])
             figure(result, "posting.linked_ms_per_invoice", 1000 * t_linked / count, "ms")
             figure(result, "posting.unlinked_ms_per_invoice", 1000 * t_plain / count, "ms")
             ratio = t_linked / t_plain
-            figure(result, "posting.ratio", ratio, "", f"target <= 1.05: {verdict(ratio <= 1.05)}")
+            figure(
+                result,
+                "posting.ratio",
+                ratio,
+                "",
+                f"previous {PREVIOUS['posting_ratio']}; target <= 1.05: {verdict(ratio <= 1.05)}",
+            )
+            delays.sort()
+            p95 = delays[max(int(len(delays) * 0.95) - 1, 0)] if delays else float("nan")
+            figure(
+                result,
+                "posting.booked_p95_s",
+                p95,
+                "s",
+                f"after posting, {len(delays)} invoices; target <= 60: {verdict(p95 <= 60)}",
+            )
+            if delays:
+                figure(result, "posting.booked_median_s", delays[len(delays) // 2], "s")
+                figure(result, "posting.booked_max_s", delays[-1], "s")
             if parts.get("_notifydb.calls"):
                 # Odoo's own wake-up of the cron workers (a NOTIFY through a new connection, at commit)
                 wakeup = parts["_notifydb"] / parts["_notifydb.calls"] * count
@@ -164,6 +186,43 @@ class Bench:
         finally:
             server.stop()
         return result
+
+    def posting_delays(self, env, company, partners):
+        """Seconds from posting to the booking in Octopus, with Odoo's two cron threads running
+        (bench/wakeup.py): invoices posted one per transaction, one every 0.3 s."""
+        from odoo.addons.account_octopus.bench.wakeup import CronRunners  # noqa: PLC0415
+
+        w, cr = self.world, env.cr
+        count = 30 if self.quick else 100
+        env["octopus.booking"].sudo().search([("company_id", "=", company.id)]).unlink()  # the ratio's invoices
+        # Wake-ups of the ratio's postings that no cron thread took (none ran then): a pending one would
+        # stand for the postings below (_wake_jobs), and the runners would find it only after 60 s.
+        env["ir.cron.trigger"].sudo().search([]).unlink()
+        drafts = w.create_moves(env, company, partners, count, seed=3, post=False)
+        pdf = self.invoice_pdf(env, [company.id])  # the invoices of the ratio are posted
+        cr.commit()  # pylint: disable=invalid-commit
+        posted_at = {}
+        with w.fixed_pdf(pdf), CronRunners(self.db):
+            for move_id in drafts:
+                env["account.move"].with_context(allowed_company_ids=company.ids).browse(move_id).action_post()
+                cr.commit()  # pylint: disable=invalid-commit
+                posted_at[move_id] = datetime.now(timezone.utc).replace(tzinfo=None)
+                time.sleep(0.3)
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline:
+                cr.execute("SELECT count(*) FROM account_move WHERE id = ANY(%s) AND octopus_state = 'sent'", [drafts])
+                if cr.fetchone()[0] == count:
+                    break
+                cr.rollback()
+                time.sleep(1)
+        cr.execute(
+            "SELECT move_id, min(create_date) FROM octopus_push_attempt WHERE outcome = 'sent' AND move_id = ANY(%s) "
+            "GROUP BY move_id",
+            [drafts],
+        )
+        booked = dict(cr.fetchall())
+        # not booked within the 3 minutes: counted as 3 minutes late
+        return [((booked[m] - posted_at[m]).total_seconds() if m in booked else 180.0) for m in drafts]
 
     @staticmethod
     def posting_parts():
@@ -215,9 +274,15 @@ class Bench:
         w.reset_counters(cr)
         return batches
 
-    def push_world(self, name, dossier_id, customers_from, latency_ms=0, real_pdf=False):
-        """A linked company with `count` invoices to 100 customers, pushed; calls and times."""
-        from odoo.addons.base.models.ir_actions_report import IrActionsReport  # noqa: PLC0415
+    def push_world(
+        self, name, dossier_id, customers_from, latency_ms=0, real_pdf=False, pdf_worker=False, prepared=False
+    ):
+        """A linked company with `count` invoices to 100 customers, pushed; calls and times.
+
+        `real_pdf`: wkhtmltopdf renders each PDF (else one real PDF stands for all); `pdf_worker`: the
+        PDF job runs meanwhile in a process of its own, as a second cron worker; `prepared`: the legal
+        PDFs exist before the push starts (the push's own work, without rendering)."""
+        from odoo.addons.account_octopus.bench import render  # noqa: PLC0415
 
         w = self.world
         count = self.size(name)
@@ -230,27 +295,48 @@ class Bench:
                 partners = w.create_partners(env, self.size("customers"), customers_from)
                 ids = w.create_moves(env, company, partners, count, seed=2)
                 pdf = None if real_pdf else self.invoice_pdf(env, [company.id])
+                if prepared:
+                    with w.fixed_pdf(pdf):
+                        for _run in range(20):  # each run within its time budget, until all are ready
+                            env["octopus.booking"]._cron_prepare_pdfs()
+                            if not env["account.move"].search_count(
+                                [("id", "in", ids), ("invoice_pdf_report_file", "=", False)]
+                            ):
+                                break
+                assets = render.asset_seconds_per_run(env, env["account.move"].browse(ids[0])) if real_pdf else (0, 0)
+                print_delay = int(env["ir.config_parameter"].sudo().get_param("report.print_delay", "1000"))
+                cr.commit()  # pylint: disable=invalid-commit
                 w.reset_counters(cr)
                 env.invalidate_all()
                 server.state.latency_ms = latency_ms
                 before = w.sandbox_calls(server.state)
                 rolled, timings = {}, {}
-                started = time.perf_counter()
-                with contextlib.ExitStack() as stack:
-                    stack.enter_context(w.timed_method(IrActionsReport, "_render_qweb_pdf", timings))
+                stop_worker = (
+                    render.start_pdf_worker(os.path.abspath(__file__), self.conf, self.db, company.id, self.work)
+                    if pdf_worker
+                    else None
+                )
+                started, cpu = time.perf_counter(), time.thread_time()
+                stack, parts = render.timed_parts(w)
+                with stack:
                     for cls, method in self.push_parts():
                         stack.enter_context(w.timed_method(cls, method, timings))
                     if pdf is not None:
                         stack.enter_context(w.fixed_pdf(pdf))
-                    batches = self.push_day_by_day(env, [company.id], rolled)
-                wall = time.perf_counter() - started
+                    profile = profiler(prepared)
+                    with profile:
+                        batches = self.push_day_by_day(env, [company.id], rolled)
+                wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
+                worker = stop_worker() if stop_worker else {}
                 calls = w.diff_counts(w.sandbox_calls(server.state), before)
                 states = dict(env["account.move"]._read_group([("id", "in", ids)], ["octopus_state"], ["__count"]))
                 stored = [b for b in server.state.bookings(dossier_id) if b["enteredBy"] == "api"]
                 with_pdf = sum(1 for b in stored if b["attachments"])
+                pdfs = env["account.move"].search_count([("id", "in", ids), ("invoice_pdf_report_file", "!=", False)])
                 w.archive_connections(env, [company.id])
             out.update(
                 wall=wall,
+                cpu=cpu,
                 batches=batches,
                 calls=calls,
                 counted=rolled,
@@ -258,6 +344,11 @@ class Bench:
                 stored=len(stored),
                 with_pdf=with_pdf,
                 render=timings,
+                render_push=parts,
+                render_job=worker,
+                pdfs=pdfs,
+                assets=assets,
+                print_delay_ms=print_delay,
                 pdf_bytes=len(pdf or b""),
             )
         finally:
@@ -266,17 +357,21 @@ class Bench:
 
     @staticmethod
     def push_parts():
-        """Steps of the push timed for the throughput breakdown, when they exist."""
+        """Steps of the push timed for the throughput breakdown."""
         from odoo.addons.account_octopus.models import (  # noqa: PLC0415
             octopus_booking_document,
             octopus_booking_outcome,
+            octopus_booking_pdf,
+            octopus_booking_push,
             octopus_relation_link,
         )
 
         return [
+            (octopus_booking_push.OctopusBooking, "_lock_due"),
             (octopus_booking_document.OctopusBooking, "_invoice_problems"),
-            (octopus_booking_document.OctopusBooking, "_pdf"),
+            (octopus_booking_pdf.OctopusBooking, "_pdf_attachments"),
             (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),
+            (octopus_booking_document.OctopusBooking, "_booking_input"),
             (octopus_booking_outcome.OctopusBooking, "_apply_outcome"),
         ]
 
@@ -390,41 +485,86 @@ class Bench:
     # -- 3 ---------------------------------------------------------------------------------------
 
     def throughput(self):
+        """Real PDFs at 30 ms of latency: the push and the PDF job (a second cron worker) side by side."""
+        from odoo.addons.account_octopus.bench import render  # noqa: PLC0415
+
         latency = 30
-        run = self.push_world("throughput", 2201, 40000, latency_ms=latency, real_pdf=True)
+        run = self.push_world("throughput", 2201, 40000, latency_ms=latency, real_pdf=True, pdf_worker=True)
         count = run["invoices"]
         result = {"invoices": count, "latency_ms": latency}
         calls = sum(run["calls"].values())
         floor = calls * latency / 1000
-        render = run["render"].get("_render_qweb_pdf", 0.0)
+        push_render = run["render_push"].get("_octopus_render_legal_pdfs", 0.0)
         figure(result, "throughput.sent", run["states"].get("sent", 0), f"of {count}")
         figure(result, "throughput.wall_s", run["wall"], "s")
+        figure(
+            result,
+            "throughput.wall_vs_previous",
+            run["wall"] / (PREVIOUS["throughput_wall_s_per_invoice"] * count),
+            "",
+            f"(previous: {PREVIOUS['throughput_wall_s_per_invoice'] * count:.0f} s for {count}; "
+            f"target <= 0.55: {verdict(run['wall'] <= 0.55 * PREVIOUS['throughput_wall_s_per_invoice'] * count)})",
+        )
         figure(result, "throughput.invoices_per_minute", 60 * count / run["wall"])
         figure(result, "throughput.calls", calls)
         figure(result, "throughput.floor_s", floor, "s", f"(calls x {latency} ms)")
+        figure(result, "throughput.with_pdf", run["with_pdf"], f"of {run['stored']} bookings carry their PDF inline")
+        job_pdfs = run["render_job"].get("_octopus_keep_legal_pdfs.calls", 0)
         figure(
             result,
-            "throughput.pdf_render_s",
-            render,
-            "s",
-            f"({run['render'].get('_render_qweb_pdf.calls', 0)} PDFs rendered by wkhtmltopdf)",
+            "throughput.pdfs_by_the_pdf_job",
+            job_pdfs,
+            f"batches ({run['render_job'].get('_run_wkhtmltopdf.calls', 0)} wkhtmltopdf runs); the push rendered "
+            f"{run['render_push'].get('_run_wkhtmltopdf.calls', 0)} itself in {push_render:.0f} s",
         )
-        figure(result, "throughput.pdf_render_share", render / run["wall"])
-        rest = run["wall"] - render
-        figure(
-            result,
-            "throughput.wall_minus_render_over_floor",
-            rest / floor,
-            "",
-            f"target <= 1.3: {verdict(rest <= 1.3 * floor)}",
+        figure(result, "throughput.push_render_share", push_render / run["wall"], "", "(of the push's wall time)")
+        totals = render.add(dict(run["render_push"]), run["render_job"])
+        asset_s, asset_urls = run["assets"]
+        parts = render.breakdown(totals, run["pdfs"], asset_s)
+        say(f"  one invoice PDF, {parts['wkhtmltopdf_runs']} wkhtmltopdf runs for {run['pdfs']} PDFs (ms per PDF):")
+        for key in (
+            "qweb_to_html_ms",
+            "cut_html_ms",
+            "assets_ms",
+            "wkhtmltopdf_process_ms",
+            "pdf_post_processing_ms",
+            "total_ms",
+        ):
+            say(f"    {parts[key]:8.1f}  {key[:-3]}")
+        say(f"    (assets: {asset_urls} bundles, fetched by wkhtmltopdf for the body, header and footer of each run)")
+        say(
+            f"    (the wkhtmltopdf process waits {run['print_delay_ms']} ms per run for the page's JavaScript: "
+            "Odoo's report.print_delay)"
         )
+        result["render_ms_per_pdf"] = parts
+        result["pdf_job_cpu_s"] = run["render_job"].get("cpu_s")
+        return result
+
+    def pushwork(self):
+        """The push's own work at 30 ms of latency, the legal PDFs prepared before it starts: wall time
+        against the floor, and the Odoo time per invoice (wall and CPU of the pushing thread)."""
+        latency = 30
+        run = self.push_world("throughput", 2501, 45000, latency_ms=latency, prepared=True)
+        count = run["invoices"]
+        result = {"invoices": count, "latency_ms": latency}
+        calls = sum(run["calls"].values())
+        floor = calls * latency / 1000
+        figure(result, "pushwork.sent", run["states"].get("sent", 0), f"of {count}")
+        figure(result, "pushwork.with_pdf", run["with_pdf"], "(prepared legal PDFs, inline)")
+        figure(result, "pushwork.wall_s", run["wall"], "s")
+        figure(result, "pushwork.floor_s", floor, "s", f"({calls} calls x {latency} ms)")
+        ratio = run["wall"] / floor
+        figure(result, "pushwork.wall_over_floor", ratio, "", f"target <= 1.3: {verdict(ratio <= 1.3)}")
+        odoo_ms = 1000 * (run["wall"] - floor) / count
         figure(
             result,
-            "throughput.odoo_ms_per_invoice",
-            1000 * (rest - floor) / count,
+            "pushwork.odoo_ms_per_invoice",
+            odoo_ms,
             "ms",
-            "(wall - rendering - floor) / invoices",
+            f"(wall - floor; previous {PREVIOUS['push_odoo_ms_per_invoice']} ms; "
+            f"target <= 25: {verdict(odoo_ms <= 25)})",
         )
+        figure(result, "pushwork.cpu_ms_per_invoice", 1000 * run["cpu"] / count, "ms", "(CPU of the pushing thread)")
         say("  time per invoice in steps of the push (wall, includes their calls to Octopus):")
         steps = {}
         for _cls, method in self.push_parts():
@@ -656,6 +796,26 @@ class Bench:
         return result
 
 
+def profiler(wanted):
+    """cProfile of the push when BENCH_PROFILE names a file (pushwork only): `python3 -m pstats FILE`."""
+    path = os.environ.get("BENCH_PROFILE")
+    if not (wanted and path):
+        return contextlib.nullcontext()
+    import cProfile  # noqa: PLC0415
+
+    @contextlib.contextmanager
+    def profiling():
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            yield
+        finally:
+            profile.disable()
+            profile.dump_stats(path)
+
+    return profiling()
+
+
 def history_day(env, w, company, partners, new_count, day, stored_before, server, dossier_id):
     """One simulated day of the history bench: post the day's new invoices, run the cron until nothing
     is due. Returns (references booked that day in number order, names of the day's new invoices)."""
@@ -729,6 +889,11 @@ def main():
     args = parser.parse_args()
     if args.names == ["_drain"]:
         return drain_main(args)
+    if args.names == ["_pdf_worker"]:
+        registry = bootstrap(args.config, args.db)
+        from odoo.addons.account_octopus.bench import render  # noqa: PLC0415
+
+        return render.pdf_worker_main(registry, args)
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(BENCHMARKS)}")

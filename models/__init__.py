@@ -18,6 +18,7 @@ from . import octopus_booking
 from . import octopus_booking_document
 from . import octopus_booking_pdf
 from . import octopus_booking_cost_centre
+from . import octopus_booking_pdf_job
 from . import octopus_booking_outcome
 from . import octopus_booking_push
 from . import octopus_booking_monitor
@@ -34,6 +35,7 @@ from . import account_analytic_account
 from . import account_tax
 from . import res_partner_bank
 from . import account_move
+from . import account_move_pdf
 from . import octopus_dossier_push
 from . import octopus_dossier_portfolio
 from . import octopus_balancing

@@ -140,7 +140,7 @@ class AccountMove(models.Model):
                 if not move._octopus_booking("invoice")
             ]
         )
-        bookings._trigger_push()
+        bookings._wake_jobs()
 
     # -- reset to draft, cancel --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from odoo.tools.sql import drop_index
 from ..octopus.booking import display_number
 
 CRON_XMLID = "account_octopus.ir_cron_octopus_push"
+PDF_CRON_XMLID = "account_octopus.ir_cron_octopus_pdf"
 MANAGER_GROUP = "account_octopus.group_octopus_manager"
 
 #   (posted) ──► to_send ──► sending ──► sent
@@ -206,6 +207,28 @@ class OctopusBooking(models.Model):
     @api.model
     def _trigger_push(self, at=None):
         self.env.ref(CRON_XMLID).sudo()._trigger(at=at)
+
+    @api.model
+    def _trigger_pdf_job(self):
+        self.env.ref(PDF_CRON_XMLID).sudo()._trigger()
+
+    @api.model
+    def _wake_jobs(self):
+        """New bookings: the push and the PDF job run right after the commit, unless a wake-up of the
+        push is still pending (Odoo's runner has not taken it yet; the run it starts takes these too).
+        Odoo wakes the cron workers at commit through a new connection, which cost each posting as
+        much as the addon's own queueing; this way a burst of postings pays it once. A run already
+        going takes what is posted meanwhile: it reads "due" before each booking and once more,
+        committed, before it ends (_push_due)."""
+        push = self.env.ref(CRON_XMLID).sudo()
+        self.env.cr.execute(
+            "SELECT 1 FROM ir_cron_trigger WHERE cron_id = %s AND call_at <= %s LIMIT 1",
+            [push.id, fields.Datetime.now()],
+        )
+        if self.env.cr.fetchone():
+            return
+        push._trigger()
+        self._trigger_pdf_job()
 
     def _note(self, body):
         """One internal note per outcome on the move: the customer follows the invoice, so never a comment."""

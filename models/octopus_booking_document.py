@@ -232,6 +232,13 @@ class OctopusBooking(models.Model):
 
     # -- prepare (inside the push; may call Octopus for the relation) --------------------------
 
+    def _numbered_journal(self):
+        """The Octopus journal this booking takes its number in: the push sends one booking of it at a time."""
+        journal = self.move_id.journal_id
+        if self.kind == "invoice":
+            return journal.octopus_journal_id
+        return journal.octopus_payment_journal_id.bank_account_id.octopus_journal_id
+
     def _prepare(self, session):
         if self.kind == "invoice":
             return self._prepare_invoice(session)
@@ -261,9 +268,9 @@ class OctopusBooking(models.Model):
                 raise CheckFailed(problems)
         self._ensure_cost_centres(dossier, api)
         relation_key = self._relation_key(dossier, session)
-        attachments, pdf_note = [], ""
+        attachments, pdf_note, pdf_follows = [], "", False
         if not self._number_follows():  # otherwise the PDF follows the renaming
-            attachments, pdf_note = self._pdf_attachments()
+            attachments, pdf_note, pdf_follows = self._pdf_attachments()
         data = self._booking_input(dossier, period, relation_key)
         pdf = attachments[0]["fileName"] if attachments else "no PDF"
         summary = (
@@ -279,6 +286,7 @@ class OctopusBooking(models.Model):
             insert=lambda payload: api.insert_buysell_booking(payload, attachments),
             summary=summary,
             pdf_note=pdf_note,
+            pdf_follows=pdf_follows,
             fingerprint=self._fingerprint(data),
         )
 

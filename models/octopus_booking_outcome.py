@@ -55,9 +55,12 @@ class OctopusBooking(models.Model):
         if outcome.booked:
             self._queue_follow_ups()
             dossier._octopus_push_resumed()
+            if self.pdf_follows:
+                self._trigger_pdf_job()
         if outcome.wake_at:
             self._trigger_push(at=outcome.wake_at)
-        self._octopus_announce()
+        if outcome.state != "sending":  # a request's length: open forms learn the outcome instead
+            self._octopus_announce()
 
     def _park_queue(self):
         """After an outcome with `park`: the company's other due bookings wait with this one. Run in a

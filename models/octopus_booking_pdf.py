@@ -1,11 +1,7 @@
 import base64
-import logging
 
 from odoo import models
 
-_logger = logging.getLogger(__name__)
-
-INVOICE_REPORT = "account.account_invoices"
 UBL_MIMETYPES = ("application/xml", "text/xml")
 UBL_NAMESPACE = b"urn:oasis:names:specification:ubl:schema:xsd:"
 
@@ -17,18 +13,22 @@ class OctopusBooking(models.Model):
     _inherit = "octopus.booking"  # pylint: disable=consider-merging-classes-inherited
 
     def _pdf_attachments(self):
-        """([AttachementData], note): the PDF that travels with the booking, or why none does.
+        """([AttachementData], note, follows): the files that travel with the booking, why no PDF does,
+        and whether the PDF follows through the attachment endpoint once rendered (the PDF job).
 
-        Customer documents: the stored legal PDF, else Odoo's invoice report rendered now and kept
-        as the legal PDF (so the customer gets the same file). Vendor bills: the uploaded original
-        when it is a PDF, and the e-invoice (UBL XML) it came as. A missing PDF never stops the booking.
+        Customer documents: the stored legal PDF (prepared ahead by the PDF job, or sent to the
+        customer), else rendered now and kept as the legal PDF (account_move_pdf.py). Vendor bills:
+        the uploaded original when it is a PDF, and the e-invoice (UBL XML) it came as. A missing PDF
+        never stops the booking.
         """
         filename, content, note = self._pdf()
+        follows = not content and self.move_id.is_sale_document()
+        if follows:
+            note = " ".join([note, self.env._("The PDF follows in Octopus once Odoo renders it.")])
         files = [(filename, content)] if content else []
         files += [(xml.name, xml.raw) for xml in self._ubl_attachments()]
-        if not content and not files:
-            return [], note
-        return [{"fileName": name, "fileData": base64.b64encode(data).decode("ascii")} for name, data in files], note
+        attachments = [{"fileName": name, "fileData": base64.b64encode(data).decode("ascii")} for name, data in files]
+        return attachments, note, follows
 
     def _ubl_attachments(self):
         """The UBL XML a vendor bill came as (Peppol, e-mail import): the accountant keeps the e-invoice."""
@@ -45,31 +45,11 @@ class OctopusBooking(models.Model):
             if original and original.mimetype == "application/pdf":
                 return original.name, original.raw, ""
             return None, None, self.env._("Booked without a PDF: the bill has no PDF attached.")
+        failed = move._octopus_render_legal_pdfs()  # nothing to do when the legal PDF exists
+        if move in failed:
+            return None, None, failed[move]
         legal = move._get_invoice_legal_documents("pdf")
         if legal and legal.get("filetype") == "application/pdf":
             return legal["filename"], legal["content"], ""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                content, report_type = self.env["ir.actions.report"]._render_qweb_pdf(INVOICE_REPORT, move.ids)
-        except Exception as exc:  # noqa: BLE001 (no renderer, broken template: book without the PDF)
-            _logger.warning("Octopus push of move %s: invoice PDF not rendered (%s)", move.id, exc)
-            return None, None, self.env._("Booked without a PDF: Odoo could not render it (%(error)s).", error=exc)
-        if report_type != "pdf":
-            return (
-                None,
-                None,
-                self.env._("Booked without a PDF: the report renderer gave %(type)s, not a PDF.", type=report_type),
-            )
-        filename = move._get_invoice_report_filename()
-        self.env["ir.attachment"].create(
-            {
-                "name": filename,
-                "raw": content,
-                "mimetype": "application/pdf",
-                "res_model": "account.move",
-                "res_id": move.id,
-                "res_field": "invoice_pdf_report_file",
-            }
-        )
-        move.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
-        return filename, content, ""
+        kind = legal and legal.get("filetype")
+        return None, None, self.env._("Booked without a PDF: the report renderer gave %(type)s, not a PDF.", type=kind)

@@ -10,7 +10,17 @@ from odoo.tools import SQL
 from ..octopus import errors
 from .octopus_booking import CRON_XMLID
 from .octopus_booking_outcome import OCTOPUS_FAILURES
-from .octopus_push_run import CONCURRENCY_ERRORS, Attempt, Budget, CheckFailed, NotSent, Outcome, PushSession, Undecided
+from .octopus_push_run import (
+    CONCURRENCY_ERRORS,
+    Attempt,
+    Budget,
+    CheckFailed,
+    JournalBusy,
+    NotSent,
+    Outcome,
+    PushSession,
+    Undecided,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +63,9 @@ class OctopusBooking(models.Model):
             with_commit = self.env["account.move"]._can_commit()
         taken = self._push_loop([], "cron", with_commit, limit)
         self.env["ir.cron"]._notify_progress(done=len(taken), remaining=0)
+        if with_commit:
+            # A fresh snapshot: postings committed during the run did not wake the job (_wake_jobs)
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         if self.search_count(self._due_domain(), limit=1):
             self._trigger_push()
 
@@ -92,12 +105,16 @@ class OctopusBooking(models.Model):
             {"type": "ir.actions.client", "tag": "soft_reload"},
         )
 
-    def _with_audience(self, trigger):
+    def _with_audience(self, trigger, session=None):
         """The background job writes in the language and time zone of the company's responsible users
-        (like Odoo's own scheduled notes); "Send now" answers the person who pressed it."""
+        (like Odoo's own scheduled notes); "Send now" answers the person who pressed it. A run looks
+        them up once per dossier (`session`)."""
         if trigger != "cron":
             return self
-        return self.with_context(**self.company_id.octopus_dossier_id._octopus_audience())
+        dossier = self.company_id.octopus_dossier_id
+        if session is None:
+            return self.with_context(**dossier._octopus_audience())
+        return self.with_context(**session.remember(("audience", dossier.id), dossier._octopus_audience))
 
     # -- the loop: the only commits ---------------------------------------------------------------
 
@@ -129,7 +146,7 @@ class OctopusBooking(models.Model):
                     break
                 seen.append(booking.id)
                 budget.taken += 1
-                booking.with_company(booking.company_id)._with_audience(trigger)._push_one(
+                booking.with_company(booking.company_id)._with_audience(trigger, session)._push_one(
                     trigger, session, with_commit
                 )
         finally:
@@ -155,6 +172,11 @@ class OctopusBooking(models.Model):
                     self._park_queue()
                     if with_commit:
                         self.env.cr.commit()  # pylint: disable=invalid-commit
+        except JournalBusy:
+            # Its journal has a booking on its way elsewhere: nothing is sent; a read-back is kept.
+            if with_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            return "busy"
         except NotSent as exc:
             if not with_commit:
                 raise exc.__cause__ from exc
@@ -179,6 +201,8 @@ class OctopusBooking(models.Model):
             self.env.cr.rollback()
             _logger.exception("Octopus booking %s failed unexpectedly; tried again later.", self.id)
             return "error"
+        finally:
+            session.release_journals()
         return self.state
 
     def _lock_due(self, domain, limit=None):
@@ -217,6 +241,8 @@ class OctopusBooking(models.Model):
                 yield from self._booked(landed, attempt, session, adopted=True)
                 return
             self.write({"check_needed": False, "document_nr": 0})
+        if self._numbered_journal():
+            session.hold_journal(self.env.cr, self._numbered_journal().id)  # before any work: JournalBusy
         try:
             with self.env.cr.savepoint():
                 prepared = self._prepare(session)
@@ -281,6 +307,7 @@ class OctopusBooking(models.Model):
                     "sent_at": now,
                     "check_needed": True,
                     "next_try": now + SENDING_GRACE,
+                    "pdf_follows": prepared.pdf_follows,
                     **({"sent_fingerprint": prepared.fingerprint} if prepared.fingerprint else {}),
                 },
             )

@@ -1,11 +1,13 @@
 """Plain helpers of one push run (not models): the Octopus clients shared by a run, the attempt being
 logged, the outcome of one step, the time budget of a run, and the exceptions of the push."""
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg2
 from psycopg2 import errors as pg_errors
 
 from odoo.tools import config
@@ -40,6 +42,7 @@ class Prepared:
     insert: Callable[[dict], None]  # booking JSON -> POST (attachments included)
     summary: str
     pdf_note: str = ""
+    pdf_follows: bool = False  # booked without its PDF: the PDF job attaches it afterwards
     fingerprint: dict | None = None  # what an invoice booking sends, kept on the booking (issue 14)
 
 
@@ -89,11 +92,43 @@ class NotSent(Exception):
         self.outcome = outcome
 
 
+# Advisory lock class of "a booking of this Octopus journal is on its way": taken before the booking
+# is prepared, held (session-level, across the step commits) until its outcome is committed.
+IN_FLIGHT_LOCK = 4_716_016
+
+
+class JournalBusy(Exception):
+    """Another worker has a booking of the same Octopus journal on its way: this one waits its turn."""
+
+
 class PushSession:
-    """The Octopus clients of one run, one per dossier: a batch shares connections and tokens."""
+    """The Octopus clients of one run, one per dossier: a batch shares connections and tokens; and
+    the journals whose booking this worker has on its way."""
 
     def __init__(self):
         self._apis = {}
+        self._held = []
+        self._memo = {}
+
+    def remember(self, key, compute):
+        """compute(), once per run for `key`: what no booking of the run changes (a dossier's audience)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def hold_journal(self, cr, journal_id):
+        """Never two bookings of one journal in flight: numbers go out in order, one answer before the
+        next request. PostgreSQL releases the lock itself if the worker dies."""
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [IN_FLIGHT_LOCK, journal_id])
+        if not cr.fetchone()[0]:
+            raise JournalBusy()
+        self._held.append((cr, journal_id))
+
+    def release_journals(self):
+        while self._held:
+            cr, journal_id = self._held.pop()
+            with contextlib.suppress(psycopg2.Error):  # an aborted transaction: the connection keeps it
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [IN_FLIGHT_LOCK, journal_id])
 
     def api(self, dossier, reserve=False):
         """DossierApi of `dossier`; `reserve` may spend the calls kept back for read-back checks."""

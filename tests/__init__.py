@@ -14,6 +14,8 @@ from . import test_push_cost_centres
 from . import test_push_relation
 from . import test_push_payment
 from . import test_push_pdf
+from . import test_push_pdf_job
+from . import test_push_in_flight
 from . import test_push_faults
 from . import test_push_posting
 from . import test_push_concurrency

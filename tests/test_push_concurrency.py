@@ -1,5 +1,6 @@
 """Two cron workers (two threads, each with its own database cursor and commits) drain the same
-outbox at once: every move is booked exactly once.
+outbox at once: every move is booked exactly once, and never two bookings of the journal are on
+their way at once (numbers go out in order).
 
 This needs committed data, which a TransactionCase cannot give: the class builds its company and
 200 posted invoices through its own cursor, commits, and removes them again at the end.
@@ -16,6 +17,7 @@ from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
 
 from odoo.addons.account_octopus.models.octopus_booking_push import OctopusBooking as PushedBooking
+from odoo.addons.account_octopus.octopus.dossier import DossierApi
 from odoo.addons.account_octopus.sandbox import SandboxServer
 
 from .common import DEMO_PASSWORD, DEMO_SOFTWARE_HOUSE_UUID, DEMO_USER, demo_seed
@@ -133,8 +135,24 @@ class TestPushConcurrency(BaseCase):
             outcomes.setdefault(threading.current_thread().name, Counter())[result] += 1
             return result
 
+        in_flight, most, guard = [0], [0], threading.Lock()
+        insert = DossierApi.insert_buysell_booking
+
+        def watched(api, booking, attachments=None):
+            with guard:
+                in_flight[0] += 1
+                most[0] = max(most[0], in_flight[0])
+            try:
+                return insert(api, booking, attachments)
+            finally:
+                with guard:
+                    in_flight[0] -= 1
+
         barrier = threading.Barrier(2)
-        with patch.object(PushedBooking, "_push_one", counting):
+        with (
+            patch.object(PushedBooking, "_push_one", counting),
+            patch.object(DossierApi, "insert_buysell_booking", watched),
+        ):
             threads = [
                 threading.Thread(target=self._worker, args=(barrier, outcomes, failures), name=name)
                 for name in ("worker-1", "worker-2")
@@ -145,9 +163,10 @@ class TestPushConcurrency(BaseCase):
                 thread.join(timeout=900)
         self.assertFalse(failures, failures)
         self.assertTrue(
-            all(outcomes[name]["sent"] for name in ("worker-1", "worker-2")),
-            f"both workers booked moves in parallel: {outcomes}",
+            all(outcomes[name]["sent"] + outcomes[name]["busy"] for name in ("worker-1", "worker-2")),
+            f"both workers took part: {outcomes}",
         )
+        self.assertEqual(most[0], 1, "one booking of the journal on its way at a time")
 
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

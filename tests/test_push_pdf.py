@@ -1,4 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
+
+from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
 from .push_common import PushCommon
 
@@ -34,6 +38,31 @@ class TestPushPdf(PushCommon):
             "inline with the booking: one call",
         )
 
+    def _count_renders(self):
+        """Counts the report renderings (Odoo's _pre_render_qweb_pdf) made inside the block."""
+        calls = []
+        original = IrActionsReport._pre_render_qweb_pdf
+
+        def counted(report, report_ref, res_ids=None, data=None):
+            calls.append(list(res_ids or []))
+            return original(report, report_ref, res_ids=res_ids, data=data)
+
+        return calls, patch.object(IrActionsReport, "_pre_render_qweb_pdf", counted)
+
+    def test_sent_pdf_is_reused_by_send_by_email(self):
+        invoice = self._move()
+        self._push(force_report_rendering=True)
+        sent = invoice.invoice_pdf_report_id
+        self.assertTrue(sent)
+        self.assertFalse(invoice.is_move_sent, "booked in Octopus is not sent to the customer")
+        calls, counting = self._count_renders()
+        with counting:
+            self.env["account.move.send"]._generate_and_send_invoices(
+                invoice, sending_methods={"manual"}, allow_raising=True
+            )
+        self.assertEqual(calls, [], "Send & Print renders nothing again")
+        self.assertEqual(invoice.invoice_pdf_report_id, sent, "the customer gets the file Octopus has")
+
     def test_stored_invoice_pdf_is_the_one_sent(self):
         invoice = self._move()
         self.env["ir.attachment"].create(
@@ -47,7 +76,10 @@ class TestPushPdf(PushCommon):
             }
         )
         invoice.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
-        self._push()
+        calls, counting = self._count_renders()
+        with counting:
+            self._push(force_report_rendering=True)
+        self.assertEqual(calls, [], "a stored legal PDF is never rendered again")
         [attachment] = self._bookings()[0]["attachments"]
         self.assertEqual((attachment["fileName"], attachment["data"]), ("INV_sent_to_customer.pdf", PDF))
 
@@ -68,7 +100,10 @@ class TestPushPdf(PushCommon):
     def test_vendor_bill_original_travels(self):
         bill = self._bill_with_original_pdf()
         bill.action_post()
-        self._push()
+        calls, counting = self._count_renders()
+        with counting:
+            self._push(force_report_rendering=True)
+        self.assertEqual(calls, [], "a bill renders nothing")
         [attachment] = self._bookings()[0]["attachments"]
         self.assertEqual((attachment["fileName"], attachment["data"]), ("janssens-0042.pdf", PDF))
         self.assertNotIn("PDF", self._booking(bill).message)

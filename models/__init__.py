@@ -20,6 +20,7 @@ from . import octopus_booking_pdf
 from . import octopus_booking_cost_centre
 from . import octopus_booking_pdf_job
 from . import octopus_booking_outcome
+from . import octopus_booking_queue
 from . import octopus_booking_push
 from . import octopus_booking_monitor
 from . import octopus_booking_balancing

@@ -6,14 +6,13 @@ from odoo import api, fields, models
 
 from ..octopus import errors
 from .account_move_pdf import multi_page_runs
-from .octopus_push_run import CONCURRENCY_ERRORS, Budget, PushSession
+from .octopus_push_run import Budget, PushSession
 
 _logger = logging.getLogger(__name__)
 
 # Invoices taken (row-locked) per commit of the PDF job when the build renders several per run; one
 # otherwise, so that a booking is never held longer than its own rendering.
 PDF_BATCH = 10
-LOCK_CLASHES = 5
 
 
 class OctopusBooking(models.Model):
@@ -59,31 +58,9 @@ class OctopusBooking(models.Model):
     def _pdf_rounds(self, domain, work, budget, with_commit):
         """Row-lock a few bookings of `domain` at a time (skipping those the push holds: it
         renders them itself), `work` on them, commit; until none is left or the budget is used."""
-        seen, clashes = [], 0
         size = PDF_BATCH if multi_page_runs() else 1
-        while budget.allows_another() and clashes < LOCK_CLASHES:
-            if with_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            try:
-                batch = self._lock_due([*domain, ("id", "not in", seen)], limit=size)
-            except CONCURRENCY_ERRORS:
-                if not with_commit:
-                    raise
-                self.env.cr.rollback()
-                clashes += 1
-                continue
-            if not batch:
-                break
-            seen += batch.ids
-            budget.taken += 1
-            try:
-                work(batch)
-            except CONCURRENCY_ERRORS:
-                if not with_commit:
-                    raise
-                self.env.cr.rollback()  # the push wrote the same move meanwhile: these wait for the next run
-                clashes += 1
-                continue
+        # A clash in `work`: the push wrote the same move meanwhile; those wait for the next run.
+        self._take_turns(lambda: domain, work, budget, with_commit, size=size)
         if with_commit:
             self.env.cr.commit()  # pylint: disable=invalid-commit
 

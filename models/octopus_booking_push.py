@@ -5,7 +5,6 @@ from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..octopus import errors
 from .octopus_booking import CRON_XMLID
@@ -26,7 +25,6 @@ _logger = logging.getLogger(__name__)
 
 SENDING_GRACE = timedelta(minutes=10)  # a "sending" booking older than this belongs to a crashed worker
 NUMBER_ROUNDS = 5  # "illegal document number" answers in a row before giving the journal a rest
-LOCK_CLASHES = 5  # serialization failures while taking the next booking before the run leaves the rest
 
 
 class OctopusBooking(models.Model):
@@ -126,33 +124,21 @@ class OctopusBooking(models.Model):
         session = PushSession()
         # sudo: the outbox is the addon's; whoever pushes (the cron, or a user's "Send now") writes it
         bookings = self.sudo().with_context(octopus_count_apart=True) if with_commit else self.sudo()
-        seen, clashes = [], 0
         try:
-            while (limit is None or budget.taken < limit) and budget.allows_another() and clashes < LOCK_CLASHES:
-                if with_commit:
-                    # A fresh snapshot before each lock: under REPEATABLE READ, locking a row another
-                    # worker changed after this transaction began fails with a serialization error.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                try:
-                    booking = bookings._lock_due([*bookings._due_domain(), *domain, ("id", "not in", seen)], limit=1)
-                except CONCURRENCY_ERRORS:
-                    if not with_commit:
-                        raise
-                    # A row committed by another worker between this statement's snapshot and its lock.
-                    self.env.cr.rollback()
-                    clashes += 1
-                    continue
-                if not booking:
-                    break
-                seen.append(booking.id)
-                budget.taken += 1
-                booking.with_company(booking.company_id)._with_audience(trigger, session)._push_one(
-                    trigger, session, with_commit
-                )
+            return bookings._take_turns(
+                lambda: [*bookings._due_domain(), *domain],
+                lambda booking: (
+                    booking.with_company(booking.company_id)
+                    ._with_audience(trigger, session)
+                    ._push_one(trigger, session, with_commit)
+                ),
+                budget,
+                with_commit,
+                limit=limit,
+            )
         finally:
             session.close()
             self.env.invalidate_all()  # callers read what the run wrote as it is stored
-        return seen
 
     def _push_one(self, trigger, session, with_commit):
         """Run this booking's steps, applying and committing each outcome as it comes. Returns the
@@ -204,17 +190,6 @@ class OctopusBooking(models.Model):
         finally:
             session.release_journals()
         return self.state
-
-    def _lock_due(self, domain, limit=None):
-        """Row-lock the bookings matching `domain`, new postings before earlier invoices, oldest due
-        first, skipping those another worker holds: the one query of the push, built from the same
-        domain as every "due" search."""
-        self.env.flush_all()
-        query = self._search(domain, order="history, next_try, id", limit=limit)  # new postings first
-        self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
-        bookings = self.browse([row[0] for row in self.env.cr.fetchall()])
-        bookings.invalidate_recordset()
-        return bookings
 
     # -- the steps of one booking ----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ sandbox and forgets the addon's daily call counters, as a new day would).
 
 import json
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_octopus.sandbox import DEFAULT_SEED, SandboxServer
@@ -61,6 +61,17 @@ class OctopusCommon(AccountTestInvoicingCommon):
         self.sandbox.state.reset(seed=self.seed)  # a test may have swapped the seed: back to the demo
         # The sandbox starts a new day: the addon's own counters must agree with it.
         self.env["octopus.call.counter"].sudo().search([]).unlink()
+
+    @classmethod
+    def _invoicing_user(cls, login):
+        """An invoicing user (no accounting or Octopus rights) of the test company only."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[(6, 0, cls.company.ids)],
+        )
 
     @classmethod
     def _link_company(cls):

@@ -117,13 +117,7 @@ class TestConnectionSecrets(OctopusCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.invoicing_user = new_test_user(
-            cls.env,
-            login="octopus_invoicer",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
+        cls.invoicing_user = cls._invoicing_user("octopus_invoicer")
         cls.manager = new_test_user(
             cls.env,
             login="octopus_manager",

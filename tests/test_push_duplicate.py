@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tests.common import freeze_time
 
 from odoo.addons.account_octopus.models.octopus_purchase_booking import PURCHASES_KEPT, PURCHASES_READ
@@ -20,13 +20,7 @@ class TestPushDuplicate(PushCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(
-            cls.env,
-            login="octopus_duplicate_clerk",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-        )
+        cls.clerk = cls._invoicing_user("octopus_duplicate_clerk")
 
     def _peppol(self, reference="F2026-0042", amount=121.0):
         """Octopus' Peppol inbox books the supplier's bill (before Odoo sends its own)."""

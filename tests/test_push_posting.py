@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
@@ -15,13 +15,7 @@ class TestPushPosting(PushCommon, CronMixinCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(
-            cls.env,
-            login="octopus_clerk",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-        )
+        cls.clerk = cls._invoicing_user("octopus_clerk")
 
     def test_posting_never_calls_the_network(self):
         calls = dict(self.sandbox.state.call_counts)

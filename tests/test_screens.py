@@ -7,7 +7,7 @@ from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
@@ -23,13 +23,7 @@ class TestScreens(PushCommon, CronMixinCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.clerk = new_test_user(
-            cls.env,
-            login="octopus_screens_clerk",
-            groups="account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[(6, 0, cls.company.ids)],
-        )
+        cls.clerk = cls._invoicing_user("octopus_screens_clerk")
 
     def test_lock_notice_reaches_an_email_only_user_inside_odoo(self):
         self.env.user.notification_type = "email"

@@ -9,11 +9,12 @@ from odoo.tools.misc import format_datetime
 
 from ..octopus import booking as octopus_booking
 from ..octopus import errors
-from .octopus_push_run import Budget
+from .octopus_push_run import cycle_began, within_budget
 
 _logger = logging.getLogger(__name__)
 
 # The calls one report run makes: every buy/sell booking of the bookyear, and the deleted ones.
+DIFFERENCES_CRON_XMLID = "account_octopus.ir_cron_octopus_differences"
 REPORT_CALLS = ("GET /buysellbookings/modified", "GET /bookings/modified")
 SENT_FIELDS = ("total", "vat", "relation", "date", "lines")  # Octopus against what was sent
 ODOO_FIELDS = ("total", "vat", "partner", "date", "lines")  # the move now against what was sent
@@ -225,14 +226,21 @@ class OctopusDossier(models.Model):
 
     @api.model
     def _cron_check_differences(self):
-        """Weekly: each dossier that asks for it, within the run's time budget; a note when differences
-        appear. Commits per dossier so one dossier's failure does not undo the others."""
-        budget = Budget()
-        dossiers = self.search([("difference_weekly", "=", True), ("connection_id.active", "=", True)])
-        for dossier in dossiers:
-            if not budget.allows_another():
-                break
-            budget.taken += 1
+        """Weekly: each dossier that asks for it and was not checked yet in this cycle, the least
+        recently checked first, within the run's time budget (what is left gets a fresh run); a note
+        when differences appear. Commits per dossier so one dossier's failure does not undo the others."""
+        since = cycle_began(self.env.ref(DIFFERENCES_CRON_XMLID).sudo())
+        dossiers = self.search(
+            [
+                ("difference_weekly", "=", True),
+                ("connection_id.active", "=", True),
+                "|",
+                ("difference_checked_at", "=", False),
+                ("difference_checked_at", "<=", since),
+            ],
+            order="difference_checked_at asc nulls first, id",
+        )
+        for dossier in within_budget(dossiers, DIFFERENCES_CRON_XMLID):
             try:
                 before = dossier.difference_count
                 dossier._check_differences(dossier._difference_bookyear())

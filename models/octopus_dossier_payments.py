@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 
 from ..octopus import errors
 from .octopus_call_counter import RESERVE
-from .octopus_push_run import Budget
+from .octopus_push_run import cycle_began, within_budget
 
 _logger = logging.getLogger(__name__)
 
@@ -44,28 +44,28 @@ class OctopusDossier(models.Model):
 
     @api.model
     def _cron_read_payments(self):
-        """The scheduled job: each active dossier once, the least recently read first, within the
-        run's time budget (like the push); what is left gets a fresh run."""
+        """The scheduled job: each active dossier not read yet in this cycle, the least recently read
+        first, within the run's time budget (like the push); what is left gets a fresh run."""
         with_commit = self.env["account.move"]._can_commit()
-        budget = Budget()
-        dossiers = self.search([("connection_id.active", "=", True)], order="balancings_read_at asc nulls first, id")
-        done = 0
-        for dossier in dossiers:
-            if not budget.allows_another():
-                break
-            budget.taken += 1
+        since = cycle_began(self.env.ref(PAYMENTS_CRON_XMLID).sudo())
+        dossiers = self.search(
+            [
+                ("connection_id.active", "=", True),
+                "|",
+                ("balancings_read_at", "=", False),
+                ("balancings_read_at", "<=", since),
+            ],
+            order="balancings_read_at asc nulls first, id",
+        )
+        for dossier in within_budget(dossiers, PAYMENTS_CRON_XMLID):
             try:
                 dossier.with_company(dossier.company_id)._read_payments()
             except (errors.OctopusError, requests.RequestException, UserError) as exc:
                 _logger.info("Octopus dossier %s: payments not read (%s); next run tries again", dossier.id, exc)
                 if with_commit:
                     self.env.cr.rollback()
-            done += 1
             if with_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        if done < len(dossiers):
-            self.env.ref(PAYMENTS_CRON_XMLID).sudo()._trigger()
 
     def action_read_payments(self):
         """Button: read the payments of this dossier in Octopus now."""

@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_datetime
 
+from .octopus_push_run import within_budget
+
 _logger = logging.getLogger(__name__)
 
 CRON_XMLID = "account_octopus.ir_cron_octopus_first_sync"
@@ -17,8 +19,8 @@ FIRST_SYNC_CALLS = {
     "GET /accounts": 1,
     "GET /vatcodes": 1,
 }
-# Dossiers synchronised while a person waits after "Link companies", and per scheduled run: about
-# seven calls each, so a batch stays within a few seconds; the scheduled job does the rest.
+# Dossiers synchronised while a person waits after "Link companies": about seven calls each, so a
+# batch stays within a few seconds; the scheduled job does the rest within its time budget.
 SYNC_BATCH = 5
 NEXT_DAY_MARGIN = timedelta(minutes=5)
 
@@ -27,8 +29,9 @@ class OctopusDossier(models.Model):
     """Dossiers linked in bulk wait for their first synchronisation here.
 
     "Link companies" synchronises a first batch at once; the others are marked pending and the
-    scheduled job "Octopus: first synchronisation" takes them in batches, today for those whose
-    daily call limits still allow it, tomorrow (UTC, like the call counters) for the others.
+    scheduled job "Octopus: first synchronisation" takes them one at a time within its time budget
+    (fresh runs for the rest), today for those whose daily call limits still allow it, tomorrow
+    (UTC, like the call counters) for the others.
     """
 
     _inherit = "octopus.dossier"  # pylint: disable=consider-merging-classes-inherited
@@ -132,13 +135,11 @@ class OctopusDossier(models.Model):
 
     @api.model
     def _cron_octopus_first_sync(self):
-        """Scheduled job: synchronise the dossiers waiting for their first synchronisation, a batch
-        per run (Odoo commits after each and runs the job again while some are left)."""
+        """Scheduled job: synchronise the dossiers waiting for their first synchronisation that fit
+        today, one at a time within the run's time budget (issue 19); what is left gets a fresh run."""
         pending = self.search([("first_sync_pending", "=", True)])
-        ready = pending.filtered(lambda d: d._fits_today())
-        done, failed = ready._sync_batch()
-        left = ready - done - self.browse([dossier.id for dossier in failed])
-        self.env["ir.cron"]._notify_progress(done=len(done), remaining=len(left))
-        if not left:
-            # those that failed wait for the next daily run; those over today's limits for tomorrow
-            (pending - done)._schedule_first_sync(now=False)
+        done = self.browse()
+        for dossier in within_budget(pending.filtered(lambda d: d._fits_today()), CRON_XMLID):
+            done |= dossier._sync_batch()[0]
+        # those that failed wait for the next daily run; those over today's limits for tomorrow
+        (pending - done)._schedule_first_sync(now=False)

@@ -1,5 +1,6 @@
 """Plain helpers of one push run (not models): the Octopus clients shared by a run, the attempt being
-logged, the outcome of one step, the time budget of a run, and the exceptions of the push."""
+logged, the outcome of one step, the time budget of a run (shared by the addon's other scheduled
+jobs), and the exceptions of the push."""
 
 import contextlib
 import time
@@ -10,7 +11,10 @@ from typing import Any
 import psycopg2
 from psycopg2 import errors as pg_errors
 
+from odoo import fields
 from odoo.tools import config
+
+from odoo.addons.base.models.ir_cron import _intervalTypes
 
 from ..octopus import errors
 
@@ -219,3 +223,36 @@ class Budget:
         if self.clock() - self.started >= self.real:
             return False
         return self.cpu is None or self.cpu_clock() - self.cpu_started < self.cpu
+
+
+def within_budget(records, cron_xmlid):
+    """`records` one at a time while the run's budget allows (a scheduled job over dossiers: payments,
+    differences, first synchronisations). Once the loop ends, the run tells Odoo's runner it is
+    complete, so no second lap counts against the same cycle's limit, and the records it did not
+    reach get a fresh run of `cron_xmlid`. A record the caller tried and failed is not tried again
+    by that fresh run's trigger (only a record not reached triggers one)."""
+    env = records.env
+    budget = Budget()
+    done = 0
+    for record in records:
+        if not budget.allows_another():
+            break
+        budget.taken += 1
+        yield record
+        done += 1
+    env["ir.cron"]._notify_progress(done=done, remaining=0)
+    if done < len(records):
+        env.ref(cron_xmlid).sudo()._trigger()  # sudo: the job's own continuation
+
+
+def cycle_began(cron):
+    """When the cycle of the job `cron` that this run belongs to began, for a job that goes over
+    dossiers and records the time of each: a fresh run continuing a cycle stopped at its budget
+    takes those done at or before it. Half the job's interval ago for a scheduled run (the runs of
+    one cycle follow each other within minutes, the cycles are a whole interval apart); now for
+    "Run manually" (no ``cron_id`` in the context), which takes every dossier."""
+    now = fields.Datetime.now()
+    if not cron.env.context.get("cron_id"):
+        return now
+    interval = (now + _intervalTypes[cron.interval_type](cron.interval_number)) - now
+    return now - interval / 2

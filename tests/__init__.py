@@ -25,6 +25,8 @@ from . import test_fault_campaign
 from . import test_cron_fairness
 from . import test_migration
 from . import test_push_budget
+from . import test_job_budget
+from . import test_server_limits
 from . import test_screens
 from . import test_payment_status
 from . import test_payment_balancing

@@ -5,8 +5,10 @@ sandbox and forgets the addon's daily call counters, as a new day would).
 """
 
 import json
+from unittest.mock import patch
 
 from odoo.tests import new_test_user, tagged
+from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_octopus.sandbox import DEFAULT_SEED, SandboxServer
@@ -22,6 +24,23 @@ def demo_seed():
     """The demo seed as a dict (a fresh copy each call: tests may change it)."""
     with open(DEMO_SEED_PATH, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+class FakeClock:
+    """Each reading is `step` seconds after the previous one (patched on Budget's clocks)."""
+
+    def __init__(self, step):
+        self.now, self.step = 0.0, step
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+def limits(**values):
+    """Odoo's configuration with these limits (the rest as Odoo's defaults)."""
+    defaults = {"limit_time_real": 120, "limit_time_real_cron": -1, "limit_time_cpu": 60, "workers": 0}
+    return patch.dict(config.options, {**defaults, **values})
 
 
 @tagged("post_install", "-at_install")

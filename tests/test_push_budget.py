@@ -6,32 +6,15 @@ from unittest.mock import patch
 from odoo import sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import config
 
 from odoo.addons.account_octopus.models import octopus_push_run
 from odoo.addons.account_octopus.models.octopus_push_run import Budget
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
+from .common import FakeClock, limits
 from .push_common import PushCommon
 
 CRON = "account_octopus.ir_cron_octopus_push"
-
-
-class FakeClock:
-    """Each reading is `step` seconds after the previous one."""
-
-    def __init__(self, step):
-        self.now, self.step = 0.0, step
-
-    def __call__(self):
-        self.now += self.step
-        return self.now
-
-
-def limits(**values):
-    """Odoo's configuration with these limits (the rest as Odoo's defaults)."""
-    defaults = {"limit_time_real": 120, "limit_time_real_cron": -1, "limit_time_cpu": 60, "workers": 0}
-    return patch.dict(config.options, {**defaults, **values})
 
 
 @tagged("post_install", "-at_install")

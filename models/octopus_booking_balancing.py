@@ -75,8 +75,8 @@ class OctopusBooking(models.Model):
                 outcome = self._failed(
                     self.env._(
                         "Octopus refused to balance the payment with the invoice (%(detail)s). The accountant may have "
-                        "balanced it already: check the invoice in Octopus, then press Retry or (managers) Mark as "
-                        "sent.",
+                        "balanced it already: check the invoice in Octopus, then press Send to Octopus or, for "
+                        "managers, Octopus: mark as sent manually in the action menu.",
                         detail=exc.technical_info or exc,
                     ),
                     attempt,

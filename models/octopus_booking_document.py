@@ -318,7 +318,7 @@ class OctopusBooking(models.Model):
                 [
                     self.env._(
                         "Journal %(journal)s no longer books payments in Octopus: book this payment in Octopus, or set "
-                        "the journal's payment journal again and press Retry.",
+                        "the journal's payment journal again and press Send to Octopus.",
                         journal=move.journal_id.name,
                     )
                 ]

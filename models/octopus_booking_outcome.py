@@ -196,7 +196,8 @@ class OctopusBooking(models.Model):
             )
         message = self.env._(
             "Could not check whether Octopus stored the booking: %(detail)s Look for it in "
-            "Octopus: press Retry to check again, or (managers) Mark as sent.",
+            "Octopus: press Send to Octopus to check again, or, for managers, Octopus: mark as sent manually in "
+            "the action menu.",
             detail=detail,
         )
         return Outcome("failed", message, "failed", note=message, values={"retry_count": count})
@@ -276,7 +277,7 @@ class OctopusBooking(models.Model):
         if not next_try:
             return self._failed(
                 self.env._(
-                    "%(message)s Gave up after %(count)s tries: press Retry once Octopus answers again.",
+                    "%(message)s Gave up after %(count)s tries: press Send to Octopus once Octopus answers again.",
                     message=message,
                     count=len(BACKOFF_MINUTES) + 1,
                 ),
@@ -314,7 +315,7 @@ class OctopusBooking(models.Model):
                 errors.JournalClosed,
                 self.env._(
                     "The Octopus journal or period is closed: ask the accountant to reopen "
-                    "it, then press Retry; or reset the invoice to draft, change its date "
+                    "it, then press Send to Octopus; or reset the invoice to draft, change its date "
                     "and confirm it again: it is sent by itself."
                 ),
             ),
@@ -322,48 +323,52 @@ class OctopusBooking(models.Model):
                 errors.PeriodProtected,
                 self.env._(
                     "The Octopus period is protected: ask the accountant to unprotect it, "
-                    "then press Retry; or reset the invoice to draft, change its date and "
+                    "then press Send to Octopus; or reset the invoice to draft, change its date and "
                     "confirm it again: it is sent by itself."
                 ),
             ),
             (
                 errors.UnknownPeriod,
-                self.env._("Octopus does not know this period: synchronise the bookyears, then press Retry."),
+                self.env._("Octopus does not know this period: synchronise the bookyears, then press Send to Octopus."),
             ),
             (
                 errors.UnknownJournal,
                 self.env._(
                     "Octopus does not know this journal: synchronise the bookyears and "
-                    "check the journal's Octopus mapping, then press Retry."
+                    "check the journal's Octopus mapping, then press Send to Octopus."
                 ),
             ),
             (
                 errors.UnknownAccount,
                 self.env._(
                     "Octopus does not know an account of this booking: fix the account "
-                    "mapping (see the dossier's mapping check), then press Retry."
+                    "mapping (see the dossier's mapping check), then press Send to Octopus."
                 ),
             ),
             (
                 errors.UnknownVatCode,
-                self.env._("Octopus does not know a VAT code of this booking: fix the tax mapping, then press Retry."),
+                self.env._(
+                    "Octopus does not know a VAT code of this booking: fix the tax mapping, then press Send to Octopus."
+                ),
             ),
             (
                 errors.UnknownRelation,
-                self.env._("Octopus does not know the customer or supplier: press Retry to look it up again."),
+                self.env._(
+                    "Octopus does not know the customer or supplier: press Send to Octopus to look it up again."
+                ),
             ),
             (
                 errors.UnknownCurrency,
                 self.env._(
                     "Octopus does not know the invoice's currency: ask the accountant "
-                    "to add it to the dossier, then press Retry."
+                    "to add it to the dossier, then press Send to Octopus."
                 ),
             ),
             (
                 errors.IllegalExchangeRate,
                 self.env._(
                     "Octopus refused the exchange rate: check the currency's rate "
-                    "on the invoice date in Odoo, then press Retry."
+                    "on the invoice date in Odoo, then press Send to Octopus."
                 ),
             ),
             (
@@ -371,21 +376,21 @@ class OctopusBooking(models.Model):
                 self.env._(
                     "A line has no cost centre Octopus knows: its Octopus account demands one, or its analytic "
                     "account books on a cost centre the dossier no longer has. Check the Octopus cost centre of the "
-                    "lines' analytic accounts (the dossier's mapping check lists them), then press Retry."
+                    "lines' analytic accounts (the dossier's mapping check lists them), then press Send to Octopus."
                 ),
             ),
             (
                 errors.CostCentreClosed,
                 self.env._(
                     "A cost centre of this booking is closed in Octopus: ask the accountant to reopen it, or book "
-                    "the line on another analytic account, then press Retry."
+                    "the line on another analytic account, then press Send to Octopus."
                 ),
             ),
             (
                 errors.InvalidAmounts,
-                self.env._("Octopus refused the amounts: check the lines' taxes, then press Retry."),
+                self.env._("Octopus refused the amounts: check the lines' taxes, then press Send to Octopus."),
             ),
-            (errors.BookingRefused, self.env._("Fix the invoice or the mapping, then press Retry.")),
+            (errors.BookingRefused, self.env._("Fix the invoice or the mapping, then press Send to Octopus.")),
         ]
         fix = next((text for cls, text in fixes if isinstance(exc, cls)), "")
         if fix:

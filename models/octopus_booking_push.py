@@ -230,8 +230,8 @@ class OctopusBooking(models.Model):
                     [
                         *exc.problems,
                         self.env._(
-                            "Then press Retry; to change the invoice itself: reset it to draft, fix it and confirm it "
-                            "again, it is sent by itself."
+                            "Then press Send to Octopus; to change the invoice itself: reset it to draft, fix it and "
+                            "confirm it again, it is sent by itself."
                         ),
                     ]
                 ),

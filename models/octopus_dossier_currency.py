@@ -44,7 +44,7 @@ class OctopusDossier(models.Model):
         return [
             self.env._(
                 "Octopus dossier %(dossier)s does not know the currency %(currency)s (it knows %(known)s): ask the "
-                "accountant to add it in Octopus, then press Retry.",
+                "accountant to add it in Octopus, then press Send to Octopus.",
                 dossier=self.display_name,
                 currency=currency.name,
                 known=", ".join(sorted(known)) or "-",

@@ -40,7 +40,7 @@ class OctopusDossier(models.Model):
             return [
                 self.env._(
                     "No Octopus bookyear covers %(date)s: synchronise the bookyears of %(dossier)s (or ask the "
-                    "accountant to open that bookyear in Octopus), then press Retry.",
+                    "accountant to open that bookyear in Octopus), then press Send to Octopus.",
                     date=date,
                     dossier=self.display_name,
                 )
@@ -123,8 +123,8 @@ class OctopusDossier(models.Model):
         """The one wording of a lock, for the waiting invoices and the notice alike."""
         return self.env._(
             "Octopus refuses bookings for %(company)s: a journal of dossier %(dossier)s is open by another user in "
-            "Octopus. The invoices wait and are sent by themselves once it is closed (next try %(when)s); Retry "
-            "tries at once.",
+            "Octopus. The invoices wait and are sent by themselves once it is closed (next try %(when)s); Send now "
+            "in the Octopus monitor, or Send to Octopus on an invoice, tries at once.",
             company=self.company_id.name,
             dossier=self.display_name,
             when=self._octopus_time(until),

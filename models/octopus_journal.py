@@ -73,7 +73,7 @@ class OctopusJournal(models.Model):
             return [
                 self.env._(
                     "Octopus journal %(journal)s is not known in bookyear %(year)s: synchronise the bookyears, then "
-                    "press Retry.",
+                    "press Send to Octopus.",
                     journal=self.key,
                     year=period.bookyear_id.name,
                 )
@@ -84,7 +84,7 @@ class OctopusJournal(models.Model):
             return [
                 self.env._(
                     "Octopus journal %(journal)s is closed in bookyear %(year)s: ask the accountant to reopen it, then "
-                    "press Retry.",
+                    "press Send to Octopus.",
                     journal=self.key,
                     year=period.bookyear_id.name,
                 )
@@ -94,7 +94,7 @@ class OctopusJournal(models.Model):
             return [
                 self.env._(
                     "Period %(period)s is closed or protected in Octopus journal %(journal)s: ask the accountant to "
-                    "reopen it, or change the invoice date; then press Retry.",
+                    "reopen it, or change the invoice date; then press Send to Octopus.",
                     period=period.number,
                     journal=self.key,
                 )

@@ -158,7 +158,7 @@ class TestPushFaults(PushCommon):
         self._push()
         self.assertEqual(invoice.octopus_state, "failed")
         self.assertIn("protected", self._booking(invoice).message)
-        self.assertIn("Retry", self._booking(invoice).message)
+        self.assertIn("press Send to Octopus", self._booking(invoice).message)
         self.assertEqual(invoice.octopus_attempt_ids.error_code, -15)
 
         self.sandbox.state.protect_period(DEMO_DOSSIER_ID, 2, "V1", 0)  # the accountant unprotects it

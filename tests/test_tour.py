@@ -23,9 +23,10 @@ from .common import DEMO_DOSSIER_ID, OctopusCommon, demo_seed
 
 _logger = logging.getLogger(__name__)
 
-# What the invoice tour writes on the browser console once the posted invoice's form shows "To send"
+# What the tours write on the browser console once the screen shows "To send"
 # (static/tests/tours/account_octopus_tour.js): the background job may run.
 FORM_WAITS = "account_octopus tour: the invoice form waits for the background job"
+MONITOR_WAITS = "account_octopus tour: the monitor waits for the background job"
 
 
 def seed_for_this_year():
@@ -99,9 +100,9 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.env.invalidate_all()
 
     @contextmanager
-    def _background_job(self):
+    def _background_job(self, console_line):
         """The push job as Odoo's cron worker runs it, in a thread and a transaction of its own, once
-        the tour says on the console that the posted invoice's form is open (FORM_WAITS).
+        the tour says on the console (`console_line`) that its screen waits for it.
 
         Its commit announces the new state on Odoo's bus as in production: the bus rows, then
         NOTIFY imbus, which the websocket server relays to the browser. The test cursor's commit
@@ -109,15 +110,15 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         Odoo's own WebsocketCase (its test runner refuses websockets by default).
         """
         self.startPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
-        form_waits, cancelled, failures = threading.Event(), threading.Event(), []
+        screen_waits, cancelled, failures = threading.Event(), threading.Event(), []
 
         class ConsoleListener(logging.Handler):
             def emit(self, record):
-                if FORM_WAITS in record.getMessage():
-                    form_waits.set()
+                if console_line in record.getMessage():
+                    screen_waits.set()
 
         def job():
-            form_waits.wait()
+            screen_waits.wait()
             if cancelled.is_set():
                 return
             try:
@@ -141,7 +142,7 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
             yield
         finally:
             cancelled.set()
-            form_waits.set()
+            screen_waits.set()
             worker.join(timeout=60)
             browser_console.removeHandler(listener)
             browser_console.setLevel(level)
@@ -165,7 +166,7 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
 
         # 3. A customer invoice, posted; the background job sends it while its form stays open, and
         #    the form's Octopus badge turns from To send to Sent without a reload.
-        with self._background_job():
+        with self._background_job(FORM_WAITS):
             self._tour("/odoo/action-account.action_move_out_invoice_type", "account_octopus_tour_invoice")
         invoice = self.env["account.move"].search(
             [("company_id", "=", self.company.id), ("move_type", "=", "out_invoice")], order="id desc", limit=1
@@ -186,10 +187,12 @@ class TestOnboardingTour(OctopusCommon, HttpCase):
         self.env["octopus.booking"]._push_due(with_commit=False)
         self.assertEqual(set(night.mapped("octopus_state")), {"waiting"})
         self.sandbox.state.unlock(DEMO_DOSSIER_ID)
-        self._tour("/odoo/action-account_octopus.action_octopus_monitor", "account_octopus_tour_monitor")
-        self.assertEqual(set(night.octopus_booking_ids.mapped("state")), {"to_send"}, "queued by Send now")
-        self.env["octopus.booking"]._push_due(with_commit=False)  # the job the Send now woke up
+        # Send now queues them; the job it wakes up books them while the monitor stays open, and
+        # they leave it without a reload.
+        with self._background_job(MONITOR_WAITS):
+            self._tour("/odoo/action-account_octopus.action_octopus_monitor", "account_octopus_tour_monitor")
         self.assertEqual(set(night.mapped("octopus_state")), {"sent"})
+        self.assertEqual(len(self.sandbox.state.bookings(DEMO_DOSSIER_ID)), 3)
 
     def test_link_companies_screen(self):
         """Link companies: the demo company and an association found by VAT number, and a third one

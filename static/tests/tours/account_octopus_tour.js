@@ -11,7 +11,9 @@
  *      a page reload (Odoo's bus, static/src/js/octopus_move_refresh.js);
  *   4. account_octopus_tour_monitor: the ticketing organiser's morning after a lock in Octopus: the
  *      lock's activity in Odoo's activity menu (their notification preference is e-mail), the
- *      Octopus monitor counting the waiting invoices, all selected, "Send now / Retry", the toast.
+ *      Octopus monitor counting the waiting invoices, all selected, "Send now / Retry", the toast;
+ *      the background job (run by the test) books them and they leave the monitor without a page
+ *      reload (Odoo's bus again).
  * Selectors go by field and button names (div[name=...], button[name=...]), never by labels that
  * translations or wording changes would break, except the record names the test itself creates.
  */
@@ -280,6 +282,27 @@ tours.add("account_octopus_tour_monitor", {
         {
             content: "The toast says they are queued",
             trigger: ".o_notification:contains(queued)",
+        },
+        {
+            content: "The monitor lists them To send, no longer selected, the background job not run yet",
+            trigger:
+                ".o_list_view:not(:has(.o_data_row .o_list_record_selector input:checked)) .o_data_row td[name=state] .badge.text-bg-info",
+            run() {
+                // A page reload would drop this class: the next step finds the list changed in place.
+                document.body.classList.add("o_octopus_tour_not_reloaded");
+                // tests/test_tour.py runs the background job once it reads this line (MONITOR_WAITS).
+                console.log("account_octopus tour: the monitor waits for the background job");
+            },
+        },
+        {
+            content: "Octopus booked them: without a reload, they leave the monitor (Odoo's bus told the list)",
+            trigger: "body.o_octopus_tour_not_reloaded .o_view_nocontent .o_view_nocontent_smiling_face",
+            // the job waits for the browser's requests (one test transaction at a time) and calls the sandbox
+            timeout: 30000,
+        },
+        {
+            content: "... and the state counts no longer count any",
+            trigger: ".o_search_panel:not(:has(.o_search_panel_counter))",
         },
     ],
 });

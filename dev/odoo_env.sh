@@ -83,7 +83,10 @@ build_odoo_env() {  # build_odoo_env <source>
     "$base" -m venv "$VENV" || die "$base -m venv failed (Debian: apt install python3-venv)."
     local reqs="$VENV/odoo-requirements.txt" log="$VENV/pip.log"
     odoo_requirements "$tree" "$reqs"
-    "$VENV/bin/python" -m pip install -q --upgrade pip wheel >"$log" 2>&1 || true
+    # A venv starts with Python's own setuptools (65 on 3.11), whose pkg_resources cannot find
+    # packages installed under normalised names (zope_interface-*.dist-info): gevent then fails to
+    # start Odoo's websocket process (multi-process mode), so a newer one that still ships it.
+    "$VENV/bin/python" -m pip install -q --upgrade pip wheel "setuptools>=70,<81" >"$log" 2>&1 || true
     "$VENV/bin/python" -m pip install -q -r "$reqs" >>"$log" 2>&1 \
         || { tail -n 40 "$log"; die "Installing Odoo's requirements failed (full log: $log)."; }
     # Odoo from its tree, without copying its 600 addons into the environment.

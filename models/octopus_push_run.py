@@ -12,6 +12,7 @@ import psycopg2
 from psycopg2 import errors as pg_errors
 
 from odoo import fields
+from odoo.service.server import SLEEP_INTERVAL
 from odoo.tools import config
 
 from odoo.addons.base.models.ir_cron import _intervalTypes
@@ -33,6 +34,9 @@ PDF_SECONDS = 5
 SLOWEST_BOOKING = HTTP_TIMEOUT * READ_TRIES + FAST_CALLS_SECONDS + PDF_SECONDS  # 35 s
 BUDGET_SHARE = 0.7  # of Odoo's limit (120 s by default: new bookings for 49 s); the cycle's other jobs share it
 UNLIMITED_FALLBACK = 120  # no limit configured: still keep each cycle as short as Odoo's default
+# In multi-process mode a cron worker tells Odoo's watchdog it lives, then sleeps until woken or for
+# SLEEP_INTERVAL + pid % 10 s, then runs the due jobs: that sleep counts against the same limit.
+CRON_IDLE_SLEEP = SLEEP_INTERVAL + 9
 
 
 @dataclass
@@ -190,13 +194,17 @@ def effective_limits():
     """(real seconds, CPU seconds or None) Odoo allows one cron cycle, read from its configuration.
 
     Real time: ``limit_time_real_cron`` when positive, else ``limit_time_real`` (0: none, so
-    UNLIMITED_FALLBACK). CPU time: ``limit_time_cpu`` in multi-process mode (``workers`` > 0) only.
+    UNLIMITED_FALLBACK); in multi-process mode (``workers`` > 0) less the cron worker's longest idle
+    sleep, which Odoo's watchdog counts too (a run after a full sleep has only the rest). CPU time:
+    ``limit_time_cpu`` in multi-process mode only.
     """
     real = config.get("limit_time_real_cron") or 0
     if real <= 0:
         real = config.get("limit_time_real") or 0
-    cpu = (config.get("limit_time_cpu") or None) if (config.get("workers") or 0) > 0 else None
-    return (real if real > 0 else UNLIMITED_FALLBACK), cpu
+    real = real if real > 0 else UNLIMITED_FALLBACK
+    if (config.get("workers") or 0) > 0:
+        return max(real - CRON_IDLE_SLEEP, 0), config.get("limit_time_cpu") or None
+    return real, None
 
 
 class Budget:

@@ -10,10 +10,10 @@ each call after LATENCY_MS, as a slow Octopus does, so that holds on a fast mach
 would have stopped a single run doing them all. The least each mode allows:
 * threaded, 40 s: the slowest single booking (35 s: a timed-out call read twice, plus its PDF)
   must fit, as a run always takes its first booking (budget 0: one booking a run);
-* multi-process, 75 s: Odoo's own floor. An idle cron worker sleeps up to 69 s between two polls
-  (SLEEP_INTERVAL + pid % 10) without telling the watchdog it lives, so any `limit_time_real_cron`
-  under 70 s gets idle cron workers killed, whatever the jobs do (which is also how a 20 s limit
-  lost its cron worker before any job ran); the budget is then 17.5 s a run.
+* multi-process, 120 s (Odoo's default): an idle cron worker sleeps up to 69 s between two polls
+  (SLEEP_INTERVAL + pid % 10) after telling the watchdog it lives, and the jobs it then runs count
+  against the same limit, so a run after a full sleep has 51 s (which is also how a 20 s limit
+  lost its cron worker before any job ran); the budget is then 51 × 0.7 − 35 s, one booking a run.
 The database is given with `-d`, so both modes load the registry before any cron cycle, as
 production does.
 
@@ -33,7 +33,7 @@ from odoo.tools import config
 
 from odoo.addons.account_octopus.campaign.server_limits import MUST_BE_ZERO, Config, ServerRun
 
-MODES = {"threaded": {"limit": 40, "invoices": 20}, "workers": {"limit": 75, "invoices": 30}}
+MODES = {"threaded": {"limit": 40, "invoices": 20}, "workers": {"limit": 120, "invoices": 45}}
 LATENCY_MS = 1000
 
 

@@ -132,6 +132,30 @@ class PushCommon(OctopusCommon):
             move.action_post()
         return move
 
+    def _other_invoices(self, count=1, invoice_date="2026-03-05"):
+        """`count` posted invoices of 100.00 + 21 % VAT of the second company (_link_other_company)."""
+        tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")
+        moves = (
+            self.env["account.move"]
+            .with_company(self.other)
+            .create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "journal_id": self.other_journal.id,
+                        "invoice_date": invoice_date,
+                        "invoice_line_ids": [
+                            Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})
+                        ],
+                    }
+                    for _index in range(count)
+                ]
+            )
+        )
+        moves.action_post()
+        return moves
+
     def _push(self, limit=None, **context):
         """One cron run, inside the test's transaction."""
         self.env["octopus.booking"].with_context(**context)._push_due(limit=limit, with_commit=False)

@@ -6,7 +6,6 @@ archived took every batch of 50, oldest first, so the moves of another company w
 and the cron re-triggered itself without end.
 """
 
-from odoo import Command
 from odoo.tests import tagged
 
 from .push_common import PushCommon
@@ -20,26 +19,7 @@ class TestCronFairness(PushCommon):
         cls._link_other_company()
 
     def test_paused_company_does_not_starve_the_others(self):
-        tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")
-        paused = (
-            self.env["account.move"]
-            .with_company(self.other)
-            .create(
-                [
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.customer.id,
-                        "journal_id": self.other_journal.id,
-                        "invoice_date": "2026-03-01",  # older: first in the cron's order
-                        "invoice_line_ids": [
-                            Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})
-                        ],
-                    }
-                    for _index in range(3)
-                ]
-            )
-        )
-        paused.action_post()
+        paused = self._other_invoices(count=3, invoice_date="2026-03-01")  # older: first in the cron's order
         self.assertEqual(set(paused.mapped("octopus_state")), {"to_send"})
         self.other_connection.active = False
 

@@ -5,7 +5,6 @@ on with the dossiers not done yet in this cycle and does not take the others aga
 
 from unittest.mock import patch
 
-from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.account_octopus.models.octopus_push_run import Budget
@@ -41,29 +40,9 @@ class TestDossierJobsBudget(PushCommon, CronMixinCase):
         self.env.invalidate_all()
         return progress, triggers.records
 
-    def _other_invoice(self):
-        tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")
-        move = (
-            self.env["account.move"]
-            .with_company(self.other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "journal_id": self.other_journal.id,
-                    "invoice_date": "2026-03-05",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        return move
-
     def test_payment_read_stops_at_its_budget_and_a_fresh_run_goes_on(self):
         self._move()
-        self._other_invoice()
+        self._other_invoices()
         self._push()  # both dossiers have sent something: each read asks Octopus
 
         progress, triggers = self._scheduled_run(PAYMENTS, "_cron_read_payments")

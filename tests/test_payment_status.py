@@ -1,7 +1,6 @@
 """Octopus -> Odoo: invoices balanced (paid) in Octopus show their payment status in Odoo and, when
 the company asks for it, are registered as paid in Odoo in the chosen journal."""
 
-from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.account_octopus.octopus.booking import balancing_key
@@ -223,23 +222,7 @@ class TestPaymentTwoCompanies(PaymentCommon):
 
     def test_payment_lands_in_its_own_company(self):
         invoice = self._move()
-        tax = self.env.ref(f"account.{self.other.id}_attn_VAT-OUT-21-L")
-        other_invoice = (
-            self.env["account.move"]
-            .with_company(self.other)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.customer.id,
-                    "journal_id": self.other_journal.id,
-                    "invoice_date": "2026-03-05",
-                    "invoice_line_ids": [
-                        Command.create({"name": "Fee", "price_unit": 100.0, "tax_ids": [Command.set(tax.ids)]})
-                    ],
-                }
-            )
-        )
-        other_invoice.action_post()
+        other_invoice = self._other_invoices()
         self._push()
         self.assertEqual(other_invoice.octopus_state, "sent")
         self._pay(invoice)

@@ -250,14 +250,12 @@ class OctopusBooking(models.Model):
             return
         uncertain = self.filtered(lambda b: b.state == "uncertain")
         uncertain.write({"next_try": until})
-        (self - uncertain).write(
-            {
-                "state": "waiting",
-                "waiting_reason": reason,
-                "next_try": until,
-                "message": self._waiting_message(reason, until),
-            }
-        )
+        # Rows already waiting keep their state: writing it again would recompute the stored summaries
+        # of their moves (octopus_state and what depends on it) for every parked move, at every pause.
+        waiting = self.filtered(lambda b: b.state == "waiting")
+        values = {"waiting_reason": reason, "next_try": until, "message": self._waiting_message(reason, until)}
+        waiting.write(values)
+        (self - uncertain - waiting).write({"state": "waiting", **values})
         self._octopus_announce()
 
     def _lock_due_of_company(self):

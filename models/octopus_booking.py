@@ -109,12 +109,15 @@ class OctopusBooking(models.Model):
     def init(self):
         # In the push's order (new postings before earlier invoices, then oldest due): taking the
         # next booking reads the first matching index entries instead of sorting every due row.
-        drop_index(self.env.cr, "octopus_booking_due_index", self._table)  # 18.0.2.0.0's, without history
+        # Odoo orders a boolean as COALESCE(history, FALSE), so the index holds that expression:
+        # on the plain column PostgreSQL scanned and sorted the whole outbox for every booking.
+        for old in ("octopus_booking_due_index", "octopus_booking_due_order_index"):  # earlier versions'
+            drop_index(self.env.cr, old, self._table)
         tools.create_index(
             self.env.cr,
-            "octopus_booking_due_order_index",
+            "octopus_booking_due_queue_index",
             self._table,
-            ["history", "next_try", "id"],
+            ["(COALESCE(history, FALSE))", "next_try", "id"],
             where="next_try IS NOT NULL",
         )
 

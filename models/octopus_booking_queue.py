@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .octopus_push_run import CONCURRENCY_ERRORS
@@ -40,13 +40,20 @@ class OctopusBooking(models.Model):
                 clashes += 1
         return seen
 
+    @api.model
+    def _queue_query(self, domain, limit=None):
+        """SELECT of the bookings matching `domain` in the push's order: new postings before earlier
+        invoices, oldest due first (octopus_booking_due_queue_index holds that order)."""
+        return self._search(domain, order="history, next_try, id", limit=limit).select()
+
     def _lock_due(self, domain, limit=None):
         """Row-lock the bookings matching `domain`, new postings before earlier invoices, oldest due
         first, skipping those another worker holds: the one query of the push, built from the same
         domain as every "due" search."""
         self.env.flush_all()
-        query = self._search(domain, order="history, next_try, id", limit=limit)  # new postings first
-        self.env.cr.execute(SQL("%s FOR UPDATE OF %s SKIP LOCKED", query.select(), SQL.identifier(self._table)))
+        self.env.cr.execute(
+            SQL("%s FOR UPDATE OF %s SKIP LOCKED", self._queue_query(domain, limit), SQL.identifier(self._table))
+        )
         bookings = self.browse([row[0] for row in self.env.cr.fetchall()])
         bookings.invalidate_recordset()
         return bookings

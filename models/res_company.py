@@ -52,9 +52,9 @@ class ResCompany(models.Model):
     def _compute_octopus_dossier_id(self):
         # A company the user may access shows its dossier even when it is not among the active
         # companies (the dossier's record rule follows the active ones).
-        user_companies = self.env.user.company_ids
         for company in self:
-            own = company if self.env.su or company in user_companies else company.browse()
+            # The superuser (the push) reads no user's companies: once per booking, after every commit.
+            own = company if self.env.su or company in self.env.user.company_ids else company.browse()
             dossiers = own._octopus_as_active().octopus_dossier_ids if own else company.octopus_dossier_ids
             company.octopus_dossier_id = dossiers[:1]
 

@@ -10,7 +10,9 @@ tests/test_server_limits.py (a few dozen invoices, short limits). One ServerRun:
   thread of this process) injects 5xx, dropped connections, lost replies, 12 s timeouts and journal
   locks of a few seconds. The server's cron renders real PDFs (wkhtmltopdf, through the server's
   own HTTP) and pushes them. Once the faults stop, the hourly retry is brought forward every 30 s
-  (world.shift_deadlines), so what waits for a lock or a lost reply is settled within minutes.
+  (world.shift_deadlines), so what waits for a lock or a lost reply is settled within minutes;
+  a dossier waiting for the next day (1,000 invoices are more than a day's 400 bookings) gets it
+  (world.next_day: the addon's daily counters start again).
   When every invoice has left the queue, the server stops and its log is read;
 * ``figures()``: the longest cron lap and job run, limit warnings, workers killed, server
   restarts, and what Octopus holds against what Odoo sent (lost, duplicates);
@@ -250,6 +252,7 @@ class ServerRun:
         self.wall = 0.0
         self.timings = {}
         self.pending = None
+        self.days = 0  # simulated next days (the daily limits)
 
     def setup(self):
         config = self.config
@@ -321,7 +324,11 @@ class ServerRun:
                 settle = time.monotonic() - hour_passed_at > self.config.settle_every
                 if self.pending and not self.injector.is_alive() and settle:
                     try:
-                        world.shift_deadlines(cr, self.sandbox.state, 3600 + 60)
+                        if world.waiting_for_next_day(cr):  # 1,000 invoices are more than a day's 400 bookings
+                            world.next_day(cr, self.sandbox.state)
+                            self.days += 1
+                        else:
+                            world.shift_deadlines(cr, self.sandbox.state, 3600 + 60)
                         world.open_env(cr).ref("account_octopus.ir_cron_octopus_push")._trigger()
                         cr.commit()  # pylint: disable=invalid-commit
                         hour_passed_at = time.monotonic()
@@ -350,6 +357,7 @@ class ServerRun:
             **self.timings,
             "wall time s": round(self.wall, 1),
             "still pending": self.pending or 0,
+            "simulated next days": self.days,
             "failed": sum(1 for state in moves.values() if state == "failed"),
             "longest cron lap s": found["longest lap s"],
             "longest push job run s": found["longest job run s"],

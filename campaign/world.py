@@ -387,6 +387,10 @@ class Clock:
 def shift_deadlines(cr, state, seconds):
     """Time travel across processes (another process keeps real time): every deadline the addon
     stored (next try of a booking, pause of a dossier) moves back, the sandbox's clock forward."""
+    # A transaction of its own at READ COMMITTED: a row the running cron changes or holds meanwhile
+    # is shifted once it is free, instead of failing the whole UPDATE on a serialization error.
+    cr.commit()  # pylint: disable=invalid-commit
+    cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     shift = timedelta(seconds=seconds)
     cr.execute("UPDATE octopus_booking SET next_try = next_try - %s WHERE next_try IS NOT NULL", [shift])
     cr.execute(
@@ -395,6 +399,32 @@ def shift_deadlines(cr, state, seconds):
     )
     state.advance(seconds)
     cr.commit()  # pylint: disable=invalid-commit
+
+
+def waiting_for_next_day(cr):
+    """Whether a dossier's pushes wait for the next day (its daily call limit is used)."""
+    cr.execute(
+        "SELECT count(*) FROM octopus_dossier WHERE push_pause_reason = 'limit' "
+        "AND push_paused_until > (now() at time zone 'UTC')"
+    )
+    return cr.fetchone()[0] > 0
+
+
+def next_day(cr, state):
+    """The next day, for an Odoo server in another process whose clock keeps real time (see
+    ``shift_deadlines``): the addon's daily call counters start again, every stored deadline moves
+    back as far as the latest pause, and the sandbox's clock reaches its own next day, so that both
+    sides count a new day's calls, as ``Clock.new_day`` does in-process."""
+    cr.execute("SELECT max(push_paused_until) FROM octopus_dossier")
+    until = cr.fetchone()[0]
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    seconds = (max((until - now).total_seconds(), 0.0) if until else 0.0) + 60
+    later = datetime.fromtimestamp(state.now() + seconds, timezone.utc)
+    if later.date().isoformat() == state.today():
+        midnight = datetime.combine(later.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
+        state.advance((midnight - later).total_seconds() + 1)  # the sandbox's clock only
+    cr.execute("DELETE FROM octopus_call_counter")  # harmless before the shift: the pause holds the push
+    shift_deadlines(cr, state, seconds)
 
 
 def reset_counters(cr):

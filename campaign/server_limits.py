@@ -11,8 +11,9 @@ tests/test_server_limits.py (a few dozen invoices, short limits). One ServerRun:
   locks of a few seconds. The server's cron renders real PDFs (wkhtmltopdf, through the server's
   own HTTP) and pushes them. Once the faults stop, the hourly retry is brought forward every 30 s
   (world.shift_deadlines), so what waits for a lock or a lost reply is settled within minutes;
-  a dossier waiting for the next day (1,000 invoices are more than a day's 400 bookings) gets it
-  (world.next_day: the addon's daily counters start again).
+  when a dossier waits for the next day (1,000 invoices are more than a day's 400 bookings), or
+  three such steps leave the queue as it was (a check put off until tomorrow), the next day comes
+  (world.next_day: deadlines a day back, the addon's daily counters start again).
   When every invoice has left the queue, the server stops and its log is read;
 * ``figures()``: the longest cron lap and job run, limit warnings, workers killed, server
   restarts, and what Octopus holds against what Odoo sent (lost, duplicates);
@@ -314,6 +315,7 @@ class ServerRun:
         """Wait until no invoice is left in the queue, bringing the hourly retry forward once the
         faults are over."""
         hour_passed_at = time.monotonic()
+        before, stalled = None, 0  # settle rounds in a row that left the queue as it was
         while time.monotonic() < deadline:
             with self.registry.cursor() as cr:
                 cr.execute(
@@ -323,10 +325,14 @@ class ServerRun:
                 self.pending = cr.fetchone()[0]
                 settle = time.monotonic() - hour_passed_at > self.config.settle_every
                 if self.pending and not self.injector.is_alive() and settle:
+                    stalled, before = (stalled + 1 if self.pending == before else 0), self.pending
                     try:
-                        if world.waiting_for_next_day(cr):  # 1,000 invoices are more than a day's 400 bookings
+                        # A day's calls are used (1,000 invoices are more than a day's 400 bookings,
+                        # read-back checks have 24 journal reads a day): only the next day moves it.
+                        if world.waiting_for_next_day(cr) or stalled >= 3:
                             world.next_day(cr, self.sandbox.state)
                             self.days += 1
+                            stalled = 0
                         else:
                             world.shift_deadlines(cr, self.sandbox.state, 3600 + 60)
                         world.open_env(cr).ref("account_octopus.ir_cron_octopus_push")._trigger()

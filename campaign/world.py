@@ -411,20 +411,14 @@ def waiting_for_next_day(cr):
 
 
 def next_day(cr, state):
-    """The next day, for an Odoo server in another process whose clock keeps real time (see
-    ``shift_deadlines``): the addon's daily call counters start again, every stored deadline moves
-    back as far as the latest pause, and the sandbox's clock reaches its own next day, so that both
-    sides count a new day's calls, as ``Clock.new_day`` does in-process."""
-    cr.execute("SELECT max(push_paused_until) FROM octopus_dossier")
-    until = cr.fetchone()[0]
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    seconds = (max((until - now).total_seconds(), 0.0) if until else 0.0) + 60
-    later = datetime.fromtimestamp(state.now() + seconds, timezone.utc)
-    if later.date().isoformat() == state.today():
-        midnight = datetime.combine(later.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
-        state.advance((midnight - later).total_seconds() + 1)  # the sandbox's clock only
-    cr.execute("DELETE FROM octopus_call_counter")  # harmless before the shift: the pause holds the push
-    shift_deadlines(cr, state, seconds)
+    """A day later, for an Odoo server in another process whose clock keeps real time (see
+    ``shift_deadlines``): the addon's daily call counters start again and every stored deadline
+    moves back a day (a pause until tomorrow, a check put off until tomorrow), while the sandbox's
+    clock moves a day forward, so that both sides count a new day's calls, as ``Clock.new_day``
+    does in-process."""
+    cr.commit()  # pylint: disable=invalid-commit
+    cr.execute("DELETE FROM octopus_call_counter")  # harmless before the shift: the deadlines hold the push
+    shift_deadlines(cr, state, 24 * 3600 + 60)
 
 
 def reset_counters(cr):

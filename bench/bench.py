@@ -362,12 +362,12 @@ class Bench:
             octopus_booking_document,
             octopus_booking_outcome,
             octopus_booking_pdf,
-            octopus_booking_push,
+            octopus_booking_queue,
             octopus_relation_link,
         )
 
         return [
-            (octopus_booking_push.OctopusBooking, "_lock_due"),
+            (octopus_booking_queue.OctopusBooking, "_lock_due"),
             (octopus_booking_document.OctopusBooking, "_invoice_problems"),
             (octopus_booking_pdf.OctopusBooking, "_pdf_attachments"),
             (octopus_relation_link.OctopusRelationLink, "_octopus_relation_key"),

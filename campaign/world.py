@@ -402,12 +402,10 @@ def shift_deadlines(cr, state, seconds):
 
 
 def waiting_for_next_day(cr):
-    """Whether a dossier's pushes wait for the next day (its daily call limit is used)."""
-    cr.execute(
-        "SELECT count(*) FROM octopus_dossier WHERE push_pause_reason = 'limit' "
-        "AND push_paused_until > (now() at time zone 'UTC')"
-    )
-    return cr.fetchone()[0] > 0
+    """Whether a dossier's pushes wait for the next day: paused, by the addon's own rule, because its
+    daily call limit is used."""
+    dossiers = open_env(cr)["octopus.dossier"].search([("push_pause_reason", "=", "limit")])
+    return any(dossier._octopus_push_paused() for dossier in dossiers)
 
 
 def next_day(cr, state):
@@ -417,7 +415,7 @@ def next_day(cr, state):
     clock moves a day forward, so that both sides count a new day's calls, as ``Clock.new_day``
     does in-process."""
     cr.commit()  # pylint: disable=invalid-commit
-    cr.execute("DELETE FROM octopus_call_counter")  # harmless before the shift: the deadlines hold the push
+    reset_counters(cr)  # harmless before the shift: the deadlines hold the push
     shift_deadlines(cr, state, 24 * 3600 + 60)
 
 

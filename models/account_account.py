@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .octopus_push_run import remembered_in_run
+
 OCTOPUS_ACCOUNT_DIGITS = 6  # Octopus numbers general accounts with six digits (700000, 140000)
 
 
@@ -52,6 +54,7 @@ class AccountAccount(models.Model):
                     )
                 )
 
+    @remembered_in_run
     def _octopus_account_number(self, dossier):
         """The Octopus account number this account books on in `dossier`, or False.
 
@@ -71,6 +74,7 @@ class AccountAccount(models.Model):
             candidates.append(int(code.ljust(OCTOPUS_ACCOUNT_DIGITS, "0")))
         return next((number for number in candidates if number in numbers), False)
 
+    @remembered_in_run
     def _octopus_usage_problems(self, dossier, journal, usage):
         """This account, used as `usage` ("line ...", "used by journal ...") in `journal`, has no Octopus
         account of `dossier` and the journal has no default one: one sentence, else none."""

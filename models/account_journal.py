@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .octopus_push_run import remembered_in_run
+
 # Which Octopus journal type an Odoo journal books into.
 OCTOPUS_TYPE = {"sale": "V", "purchase": "A", "bank": "F", "cash": "F"}
 
@@ -85,6 +87,7 @@ class AccountJournal(models.Model):
                     )
                 )
 
+    @remembered_in_run
     def _octopus_mapping_problems(self, dossier):
         """Sentences naming what this sale/purchase journal lacks to be pushed to `dossier`."""
         self.ensure_one()

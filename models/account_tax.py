@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .octopus_push_run import remembered_in_run
+
 # Belgian VAT return grids (l10n_be tax tags) that tell a 0 % or reverse-charge tax apart.
 # Checked in this order: an extra-EU purchase also carries the co-contractor grid 87.
 KIND_GRIDS = [
@@ -105,6 +107,7 @@ class AccountTax(models.Model):
         """VAT is a percentage of the base; a fixed-amount tax (Recupel, Bebat) is a levy booked on its own line."""
         return all(tax.amount_type in ("percent", "division") for tax in self)
 
+    @remembered_in_run
     def _octopus_vat_code(self, dossier, refund=False):
         """The Octopus VAT code for this tax in `dossier`, or False when none fits.
 
@@ -136,6 +139,7 @@ class AccountTax(models.Model):
         rate = f"{int(self.amount):02d}" if float(self.amount).is_integer() else ""
         return codes.sorted(lambda c: (re.sub(r"\D", "", c.code) != rate, len(c.code), c.code))[:1]
 
+    @remembered_in_run
     def _octopus_tax_kind(self):
         """normal / intra_eu / export / cocontractor, from the Belgian grids, else from the name."""
         self.ensure_one()
@@ -150,6 +154,7 @@ class AccountTax(models.Model):
             return "normal"
         return words_kind(f"{self.name} {self.description or ''}")
 
+    @remembered_in_run
     def _octopus_mapping_problems(self, dossier, refund=False):
         """Sentences naming what keeps this tax from being sent to `dossier` (the mapping check's and
         the push's)."""

@@ -235,4 +235,5 @@ class OctopusBooking(models.Model):
 
     def _note(self, body):
         """One internal note per outcome on the move: the customer follows the invoice, so never a comment."""
-        self.move_id._message_log(body=Markup("<p>%s</p>") % body)
+        author_id, email_from = self.env.user.partner_id._octopus_note_author()
+        self.move_id._message_log(body=Markup("<p>%s</p>") % body, author_id=author_id, email_from=email_from)

@@ -24,7 +24,7 @@ class OctopusBooking(models.Model):
     @api.model
     def _plan_parts(self, line, dossier):
         """[(analytic account, percentage)] of the line's distribution on the company's cost-centre plan."""
-        plan = dossier.company_id.octopus_cost_centre_plan_id
+        plan = dossier._octopus_cost_centre_plan()
         if not plan or not line.analytic_distribution:
             return []
         parts = []
@@ -58,7 +58,7 @@ class OctopusBooking(models.Model):
         account's default where it demands one and the line has none."""
         result = []
         for line in lines:
-            account = dossier.account_ids.filtered(lambda a, n=line.account: a.number == n)[:1]
+            account = dossier._octopus_account_by_number(line.account)
             kind = account.cost_centre_type or NONE
             if kind == NONE and line.cost_centre:
                 line = replace(line, cost_centre=0)
@@ -94,14 +94,14 @@ class OctopusBooking(models.Model):
 
     @api.model
     def _demanded_problems(self, number, covered, usage, dossier):
-        account = dossier.account_ids.filtered(lambda a: a.number == number)[:1]
+        account = dossier._octopus_account_by_number(number)
         if (
             account.cost_centre_type != MANDATORY
             or account.default_cost_centre_key
             or float_compare(covered, 100, precision_digits=2) >= 0
         ):
             return []
-        plan = dossier.company_id.octopus_cost_centre_plan_id
+        plan = dossier._octopus_cost_centre_plan()
         if plan:
             return [
                 self.env._(

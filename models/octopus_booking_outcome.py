@@ -126,8 +126,14 @@ class OctopusBooking(models.Model):
             yield Outcome("sent", f"{message} {extra}", note=extra)
 
     def _journal_year(self):
-        journal = self.company_id.octopus_dossier_id.journal_ids.filtered(lambda j: j.key == self.journal_key)
-        return journal._year_for(self.bookyear_id) if journal else self.env["octopus.journal.year"]
+        return self.env["octopus.journal.year"].search(
+            [
+                ("journal_id.dossier_id", "=", self.company_id.octopus_dossier_id.id),
+                ("journal_id.key", "=", self.journal_key),
+                ("bookyear_id", "=", self.bookyear_id.id),
+            ],
+            limit=1,
+        )
 
     def _refused(self, exc, attempt, sent=()):
         """The outcome of an Octopus error (or any failure while the booking was on its way).

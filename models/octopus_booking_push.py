@@ -11,6 +11,7 @@ from .octopus_booking import CRON_XMLID
 from .octopus_booking_outcome import OCTOPUS_FAILURES
 from .octopus_push_run import (
     CONCURRENCY_ERRORS,
+    PUSH_SESSION,
     Attempt,
     Budget,
     CheckFailed,
@@ -123,7 +124,9 @@ class OctopusBooking(models.Model):
         budget = Budget()
         session = PushSession()
         # sudo: the outbox is the addon's; whoever pushes (the cron, or a user's "Send now") writes it
-        bookings = self.sudo().with_context(octopus_count_apart=True) if with_commit else self.sudo()
+        bookings = self.sudo().with_context(**{PUSH_SESSION: session})
+        if with_commit:
+            bookings = bookings.with_context(octopus_count_apart=True)
         try:
             return bookings._take_turns(
                 lambda: [*bookings._due_domain(), *domain],

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import html_escape
 
 from ..octopus import errors
+from .octopus_push_run import remembered_in_run
 
 _logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class OctopusDossier(models.Model):
         self.ensure_one()
         return self.connection_id._get_client(use_reserve=use_reserve, **options).dossier(self.octopus_key)
 
+    @remembered_in_run
     def _period_for_date(self, date):
         """The Octopus period holding `date` (empty when no synchronised bookyear covers it)."""
         self.ensure_one()

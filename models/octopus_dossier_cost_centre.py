@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import fields, models
 
 from ..octopus import errors
+from .octopus_push_run import remembered_in_run
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +31,18 @@ class OctopusDossier(models.Model):
 
     def action_open_cost_centres(self):
         return self._open_list("octopus.cost.centre", self.env._("Octopus cost centres"))
+
+    @remembered_in_run
+    def _octopus_cost_centre_plan(self):
+        """The analytic plan the company books as Octopus cost centres (empty: none)."""
+        self.ensure_one()
+        return self.company_id.octopus_cost_centre_plan_id
+
+    @remembered_in_run
+    def _octopus_account_by_number(self, number):
+        """The dossier's Octopus account `number` (empty when it has none): one row, not the whole chart."""
+        self.ensure_one()
+        return self.env["octopus.account"].search([("dossier_id", "=", self.id), ("number", "=", number)], limit=1)
 
     def _octopus_cost_centre_accounts(self):
         """The analytic accounts of the company's cost-centre plan (its sub-plans included)."""

@@ -35,7 +35,10 @@ class OctopusJournal(models.Model):
     def _year_for(self, bookyear):
         """This journal's row for `bookyear` (empty when Octopus did not list it there)."""
         self.ensure_one()
-        return self.year_ids.filtered(lambda year: year.bookyear_id == bookyear)[:1]
+        # One query: the push asks once or twice per booking, after commits that empty the cache.
+        return self.env["octopus.journal.year"].search(
+            [("journal_id", "=", self.id), ("bookyear_id", "=", bookyear.id)], limit=1
+        )
 
     @api.model
     def _sync_journals(self, dossier, bookyear, journals):

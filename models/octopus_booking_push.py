@@ -129,7 +129,7 @@ class OctopusBooking(models.Model):
             bookings = bookings.with_context(octopus_count_apart=True)
         try:
             return bookings._take_turns(
-                lambda: [*bookings._due_domain(), *domain],
+                lambda: [*bookings._due_domain(), *domain, *session.busy_domain()],
                 lambda booking: (
                     booking.with_company(booking.company_id)
                     ._with_audience(trigger, session)
@@ -163,6 +163,7 @@ class OctopusBooking(models.Model):
                         self.env.cr.commit()  # pylint: disable=invalid-commit
         except JournalBusy:
             # Its journal has a booking on its way elsewhere: nothing is sent; a read-back is kept.
+            session.skip_busy(self)
             if with_commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             return "busy"

@@ -174,6 +174,7 @@ class PushSession:
         self._apis = {}
         self._held = []
         self._memo = {}
+        self._busy = {}  # booking kind -> ids of the Odoo journals whose Octopus journal was busy elsewhere
 
     def remember(self, key, compute):
         """compute(), once per run for `key`: what no booking of the run changes (a dossier's audience,
@@ -189,6 +190,19 @@ class PushSession:
         if not cr.fetchone()[0]:
             raise JournalBusy()
         self._held.append((cr, journal_id))
+
+    def skip_busy(self, booking):
+        """`booking` met its journal busy in another worker: the rest of the run leaves that journal's
+        bookings (of the same kind) alone rather than take each of them for one more busy turn."""
+        self._busy.setdefault(booking.kind, set()).add(booking.move_id.journal_id.id)
+
+    def busy_domain(self):
+        """Leaves out the bookings of the journals skip_busy was told about."""
+        return [
+            term
+            for kind, journal_ids in sorted(self._busy.items())
+            for term in ("!", "&", ("kind", "=", kind), ("move_id.journal_id", "in", sorted(journal_ids)))
+        ]
 
     def release_journals(self):
         while self._held:

@@ -229,6 +229,12 @@ class OctopusBooking(models.Model):
             [push.id, fields.Datetime.now()],
         )
         if self.env.cr.fetchone():
+            # That wake-up may be the one a running push started from: Odoo's runner deletes it when
+            # the run ends, and the run may have read "due" for the last time before this posting
+            # commits. This posting's own row, later than the run's start, outlives it; it sends no
+            # NOTIFY (the new connection a burst saves), so in that race the runner finds it at its
+            # next poll, within about a minute, instead of at the job's next scheduled time.
+            self.env["ir.cron.trigger"].sudo().create({"cron_id": push.id, "call_at": fields.Datetime.now()})
             return
         push._trigger()
         self._trigger_pdf_job()

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -31,6 +34,19 @@ class TestPushPosting(PushCommon, CronMixinCase):
 
         self._push()
         self.assertEqual((invoice.octopus_state, bill.octopus_state), ("sent", "sent"))
+
+    def test_a_posting_during_a_push_run_still_wakes_the_job(self):
+        push = self.env.ref(CRON).sudo()
+        triggers = self.env["ir.cron.trigger"].sudo()
+        triggers.search([("cron_id", "=", push.id)]).unlink()
+        run_started = fields.Datetime.now() - timedelta(seconds=5)
+        triggers.create({"cron_id": push.id, "call_at": run_started - timedelta(seconds=1)})  # what the run began from
+        invoice = self._move()
+        # The run ends (its last look at "due" came before this posting): Odoo's runner deletes the
+        # wake-ups older than the run's start (ir.cron._reschedule_later).
+        triggers.search([("cron_id", "=", push.id), ("call_at", "<", run_started)]).unlink()
+        self.assertEqual(invoice.octopus_state, "to_send")
+        self.assertTrue(triggers.search([("cron_id", "=", push.id)]), "a wake-up is left for the invoice")
 
     def test_drafts_and_entries_are_not_queued(self):
         draft = self._move(post=False)

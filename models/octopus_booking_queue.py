@@ -52,7 +52,8 @@ class OctopusBooking(models.Model):
         domain as every "due" search."""
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("%s FOR UPDATE OF %s SKIP LOCKED", self._queue_query(domain, limit), SQL.identifier(self._table))
+            SQL("%s FOR UPDATE OF %s SKIP LOCKED", self._queue_query(domain, limit), SQL.identifier(self._table)),
+            log_exceptions=False,  # a clash with another worker is expected: _take_turns rolls back and goes on
         )
         bookings = self.browse([row[0] for row in self.env.cr.fetchall()])
         bookings.invalidate_recordset()

@@ -142,8 +142,8 @@ def remembered_in_run(method):
     check...): computed once per push run for the same records, arguments and language.
 
     The push commits after every step and each commit empties Odoo's cache, so without this every
-    booking read the whole mapping again (issue 16: half of the push's queries). Outside a push (the
-    forms, the dossier's mapping check) the method computes as usual. A mapping changed while a run
+    booking read the whole mapping again (issue 16: a tax's grids alone were 9 queries an invoice).
+    Outside a push (the forms, the dossier's mapping check) the method computes as usual. A mapping changed while a run
     goes on (at most about a minute) is seen by the next run; what a run itself changes (journal
     numbers, closed journals re-read, pauses) is never read through this.
     """

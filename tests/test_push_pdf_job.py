@@ -115,7 +115,15 @@ class TestPushPdfJob(PushCommon):
         push = self.env.ref("account_octopus.ir_cron_octopus_push")
         pdf = self.env.ref("account_octopus.ir_cron_octopus_pdf")
         triggers.search([("cron_id", "in", (push | pdf).ids)]).unlink()
+
+        def wake_ups():
+            """Odoo's wake-ups of the cron workers waiting for the commit (a NOTIFY through a new connection)."""
+            return sum(getattr(hook, "__name__", "") == "_notifydb" for hook in self.env.cr.postcommit._funcs)
+
+        before = wake_ups()
         self._move()
         self._move()
-        self.assertEqual(triggers.search_count([("cron_id", "=", push.id)]), 1, "one wake-up for both")
+        self.assertEqual(wake_ups() - before, 2, "one wake-up of the workers for both postings, per job")
         self.assertEqual(triggers.search_count([("cron_id", "=", pdf.id)]), 1)
+        # Each posting leaves a trigger of the push, so one outlives a push run that is ending (_wake_jobs)
+        self.assertEqual(triggers.search_count([("cron_id", "=", push.id)]), 2)

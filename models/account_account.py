@@ -74,7 +74,6 @@ class AccountAccount(models.Model):
             candidates.append(int(code.ljust(OCTOPUS_ACCOUNT_DIGITS, "0")))
         return next((number for number in candidates if number in numbers), False)
 
-    @remembered_in_run
     def _octopus_usage_problems(self, dossier, journal, usage):
         """This account, used as `usage` ("line ...", "used by journal ...") in `journal`, has no Octopus
         account of `dossier` and the journal has no default one: one sentence, else none."""

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools.sql import drop_index
 
 from ..octopus.booking import display_number
+from .octopus_push_run import remembered_in_run
 
 CRON_XMLID = "account_octopus.ir_cron_octopus_push"
 PDF_CRON_XMLID = "account_octopus.ir_cron_octopus_pdf"
@@ -239,7 +240,13 @@ class OctopusBooking(models.Model):
         push._trigger()
         self._trigger_pdf_job()
 
+    @remembered_in_run
+    def _note_author(self):
+        """(author, e-mail) of the push's notes by mail's own rule (the current user), once per run, not
+        once per note. Called on no booking, so that every note of the run shares it."""
+        return list(self.move_id._message_compute_author(raise_on_email=False))
+
     def _note(self, body):
         """One internal note per outcome on the move: the customer follows the invoice, so never a comment."""
-        author_id, email_from = self.env.user.partner_id._octopus_note_author()
+        author_id, email_from = self.browse()._note_author()
         self.move_id._message_log(body=Markup("<p>%s</p>") % body, author_id=author_id, email_from=email_from)

@@ -47,7 +47,7 @@ class OctopusDossier(models.Model):
     def _octopus_cost_centre_accounts(self):
         """The analytic accounts of the company's cost-centre plan (its sub-plans included)."""
         self.ensure_one()
-        plan = self.company_id.octopus_cost_centre_plan_id
+        plan = self._octopus_cost_centre_plan()
         if not plan:
             return self.env["account.analytic.account"]
         return self.env["account.analytic.account"].search(

@@ -17,13 +17,6 @@ class ResPartner(models.Model):
         return key if key and self._run_vat_test(key, country or False, is_company) else False
 
     @remembered_in_run
-    def _octopus_note_author(self):
-        """[id, formatted e-mail] of this partner as the author of the push's notes: mail's own default
-        (the current user), computed once per run instead of once per note."""
-        self.ensure_one()
-        return [self.id, self.email_formatted]
-
-    @remembered_in_run
     def _octopus_problems(self):
         """Sentences naming what keeps this (commercial) partner from being an Octopus relation."""
         if not self:
